@@ -1,0 +1,144 @@
+//! What one replication produces: plain data, ready to aggregate or print.
+
+use tailsim_engine::StopReason;
+use tailsim_engine::stats::LatencyHistogram;
+use tailsim_engine::time::{Time, as_secs_f64};
+
+/// Why a request failed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ErrorKind {
+    /// The caller stopped waiting.
+    Timeout,
+    /// A full queue turned the request away.
+    Rejected,
+}
+
+impl ErrorKind {
+    pub const ALL: [ErrorKind; 2] = [ErrorKind::Timeout, ErrorKind::Rejected];
+
+    /// The name used in results files.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Rejected => "rejected",
+        }
+    }
+}
+
+/// Errors by cause.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ErrorCounts([u64; ErrorKind::ALL.len()]);
+
+impl ErrorCounts {
+    #[inline]
+    pub fn add(&mut self, kind: ErrorKind) {
+        self.0[kind as usize] += 1;
+    }
+    pub fn get(&self, kind: ErrorKind) -> u64 {
+        self.0[kind as usize]
+    }
+    pub fn total(&self) -> u64 {
+        self.0.iter().sum()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (ErrorKind, u64)> + '_ {
+        ErrorKind::ALL.iter().map(|&k| (k, self.get(k)))
+    }
+}
+
+/// One client's view: end-to-end latency of the requests it sent after
+/// warm-up.
+#[derive(Clone, Debug)]
+pub struct ClientResult {
+    pub name: String,
+    /// Requests sent after warm-up.
+    pub sent: u64,
+    /// Of those, answered successfully.
+    pub ok: u64,
+    /// Of those, failed, by cause.
+    pub errors: ErrorCounts,
+    /// Latency of successful requests.
+    pub latency_ok: LatencyHistogram,
+    /// Latency of failed requests (time until the failure was known).
+    pub latency_err: LatencyHistogram,
+}
+
+/// One service, summed over its replicas, after warm-up.
+#[derive(Clone, Debug)]
+pub struct ServiceResult {
+    pub name: String,
+    pub replicas: u32,
+    pub workers: u32,
+    /// Requests admitted (queued or served).
+    pub arrivals: u64,
+    /// Requests turned away by a full queue.
+    pub rejected: u64,
+    /// Requests that finished service.
+    pub completions: u64,
+    /// Of the admitted requests, those that had to wait for a worker.
+    pub waited: u64,
+    /// Mean busy workers over all replicas.
+    pub busy_mean: f64,
+    /// Mean requests queued (not in service), over all replicas.
+    pub queue_mean: f64,
+    /// The longest single-replica queue seen.
+    pub queue_max: u64,
+    /// Mean requests present (queued or in service), over all replicas.
+    pub in_system_mean: f64,
+    /// Time from arrival to response, for requests that arrived after warm-up.
+    pub response: LatencyHistogram,
+    /// Time from arrival to the start of service.
+    pub wait: LatencyHistogram,
+    /// Sum of service times, in ns.
+    pub service_sum_ns: u128,
+}
+
+impl ServiceResult {
+    /// Busy workers as a fraction of all workers.
+    pub fn utilisation(&self) -> f64 {
+        self.busy_mean / (self.replicas as f64 * self.workers as f64)
+    }
+}
+
+/// One time-series window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WindowRow {
+    /// Window start, in simulated ns.
+    pub start: Time,
+    /// Requests answered successfully in the window.
+    pub ok: u64,
+    /// Requests that failed in the window.
+    pub errors: u64,
+    /// Mean latency of successes in the window, in ns.
+    pub mean: Option<f64>,
+    /// Median and 99th percentile latency of successes in the window.
+    pub p50: Option<Time>,
+    pub p99: Option<Time>,
+    /// Mean requests queued over all services.
+    pub queue_mean: f64,
+}
+
+/// Everything one replication measured.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    pub seed: u64,
+    /// Measurement starts here.
+    pub warmup: Time,
+    /// Simulated time at the end.
+    pub end: Time,
+    pub events: u64,
+    pub stop: StopReason,
+    /// Set when the run was stopped because requests piled up without bound.
+    pub runaway: Option<String>,
+    pub clients: Vec<ClientResult>,
+    pub services: Vec<ServiceResult>,
+    pub series: Vec<WindowRow>,
+    /// Width of the series windows.
+    pub window: Time,
+}
+
+impl RunResult {
+    /// The measured span in seconds.
+    pub fn measured_secs(&self) -> f64 {
+        as_secs_f64(self.end.saturating_sub(self.warmup))
+    }
+}

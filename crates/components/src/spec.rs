@@ -1,0 +1,217 @@
+//! The model as plain data: what a TOML file says, or what Rust code builds.
+//!
+//! These types derive `serde::Deserialize` so the config layer can fill them
+//! from any format, but this crate never reads or writes one. A model built in
+//! code is checked by [`validate`](crate::validate) exactly like one read
+//! from a file.
+//!
+//! Names share one namespace across kinds: a client's `target` may name a
+//! balancer or a service, and a balancer's `target` names a service.
+
+mod dist;
+mod duration;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+
+pub use dist::DistSpec;
+pub use duration::{Duration, ParseDurationError};
+
+/// A whole system model.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    #[serde(default)]
+    pub sim: SimSpec,
+    /// Traffic sources, by name.
+    #[serde(default)]
+    pub client: BTreeMap<String, ClientSpec>,
+    /// Load balancers, by name.
+    #[serde(default)]
+    pub balancer: BTreeMap<String, BalancerSpec>,
+    /// Services, by name.
+    #[serde(default)]
+    pub service: BTreeMap<String, ServiceSpec>,
+}
+
+/// How long to simulate, and how to measure.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SimSpec {
+    /// Simulated time per replication, warm-up included.
+    pub duration: Duration,
+    /// Time at the start whose measurements are discarded: a duration, or
+    /// `"auto"` to detect it (MSER-5). Defaults to a tenth of `duration`.
+    pub warmup: Option<Warmup>,
+    /// The master seed.
+    pub seed: u64,
+    /// Independent replications; confidence intervals need at least two.
+    pub replications: u32,
+    /// The width of a time-series window.
+    pub window: Duration,
+    /// Stop a replication after this many events.
+    pub max_events: Option<u64>,
+    /// Stop, with an error, when this many requests are in flight at once: a
+    /// guard against models whose queues grow without bound.
+    pub max_in_flight: u64,
+}
+
+impl Default for SimSpec {
+    fn default() -> Self {
+        Self {
+            duration: Duration::from_secs(60),
+            warmup: None,
+            seed: 1,
+            replications: 5,
+            window: Duration::from_secs(1),
+            max_events: None,
+            max_in_flight: 1_000_000,
+        }
+    }
+}
+
+impl SimSpec {
+    /// The fixed warm-up to use: as given, or a tenth of the duration.
+    /// `None` means the warm-up is to be detected.
+    pub fn fixed_warmup(&self) -> Option<Duration> {
+        match self.warmup {
+            Some(Warmup::Fixed(d)) => Some(d),
+            Some(Warmup::Auto) => None,
+            None => Some(Duration(self.duration.0 / 10)),
+        }
+    }
+}
+
+/// A warm-up period: fixed, or detected from the output.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Warmup {
+    Fixed(Duration),
+    /// Detected with MSER-5 on a pilot replication.
+    Auto,
+}
+
+impl<'de> Deserialize<'de> for Warmup {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Warmup;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration such as \"10s\", or \"auto\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Warmup, E> {
+                if v.trim() == "auto" {
+                    Ok(Warmup::Auto)
+                } else {
+                    v.parse().map(Warmup::Fixed).map_err(E::custom)
+                }
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Warmup, E> {
+                if v == 0 {
+                    Ok(Warmup::Fixed(Duration::ZERO))
+                } else {
+                    Err(E::custom(format!(
+                        "a warm-up needs a unit: write \"{v}s\", or \"auto\""
+                    )))
+                }
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// A source of requests.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSpec {
+    /// The balancer or service that receives the requests.
+    pub target: String,
+    /// Mean requests per second.
+    pub rate: f64,
+    /// How arrivals are spaced.
+    #[serde(default)]
+    pub arrival: ArrivalSpec,
+    /// Give up on a request after this long; counted as a timeout error.
+    #[serde(default)]
+    pub timeout: Option<Duration>,
+}
+
+impl ClientSpec {
+    /// Poisson arrivals at `rate` per second to `target`.
+    pub fn poisson(target: &str, rate: f64) -> Self {
+        Self {
+            target: target.into(),
+            rate,
+            arrival: ArrivalSpec::Poisson,
+            timeout: None,
+        }
+    }
+}
+
+/// The spacing of open-loop arrivals.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArrivalSpec {
+    /// Exponential gaps: a Poisson process.
+    #[default]
+    Poisson,
+    /// Equal gaps of 1/rate.
+    Constant,
+}
+
+/// A load balancer in front of a service's replicas.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BalancerSpec {
+    /// The service whose replicas receive the traffic.
+    pub target: String,
+    /// How a replica is chosen.
+    #[serde(default)]
+    pub policy: BalancerPolicySpec,
+}
+
+/// How a balancer picks a replica.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BalancerPolicySpec {
+    /// Each replica in turn.
+    #[default]
+    RoundRobin,
+    /// A uniformly random replica.
+    Random,
+}
+
+/// A service: `replicas` instances, each with `workers` and its own queue.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSpec {
+    /// Independent instances, each with its own queue and workers.
+    #[serde(default = "one")]
+    pub replicas: u32,
+    /// Requests one instance serves at once.
+    #[serde(default = "one")]
+    pub workers: u32,
+    /// Requests that may wait per instance; absent means unbounded, 0 means
+    /// none (a request that finds every worker busy is rejected).
+    #[serde(default)]
+    pub queue_capacity: Option<u32>,
+    /// The time one request keeps a worker busy.
+    pub service_time: DistSpec,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl ServiceSpec {
+    /// A service with one queue per replica and unbounded queues.
+    pub fn new(replicas: u32, workers: u32, service_time: DistSpec) -> Self {
+        Self {
+            replicas,
+            workers,
+            queue_capacity: None,
+            service_time,
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! Checks a [`ModelSpec`] before it is built: names resolve, numbers are in
+//! range. Every error carries the path of the offending field, so the config
+//! layer can point at its line and column.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::spec::{DistSpec, ModelSpec};
+use crate::suggest::did_you_mean;
+
+/// A problem with a model, located by the path of the field at fault, such as
+/// `service.app.workers`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct SpecError {
+    pub path: Vec<String>,
+    pub message: String,
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "`{}`: {}", self.path.join("."), self.message)
+        }
+    }
+}
+
+impl SpecError {
+    pub fn new(path: &[&str], message: impl Into<String>) -> Self {
+        Self {
+            path: path.iter().map(|s| s.to_string()).collect(),
+            message: message.into(),
+        }
+    }
+
+    /// The dotted path, such as `service.app.workers`.
+    pub fn path_string(&self) -> String {
+        self.path.join(".")
+    }
+}
+
+/// What a name refers to.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Client,
+    Balancer,
+    Service,
+}
+
+impl Kind {
+    pub fn table(self) -> &'static str {
+        match self {
+            Kind::Client => "client",
+            Kind::Balancer => "balancer",
+            Kind::Service => "service",
+        }
+    }
+}
+
+/// All names in the model and their kinds.
+pub fn names(spec: &ModelSpec) -> BTreeMap<&str, Kind> {
+    let mut map = BTreeMap::new();
+    for n in spec.client.keys() {
+        map.insert(n.as_str(), Kind::Client);
+    }
+    for n in spec.balancer.keys() {
+        map.insert(n.as_str(), Kind::Balancer);
+    }
+    for n in spec.service.keys() {
+        map.insert(n.as_str(), Kind::Service);
+    }
+    map
+}
+
+struct Checker<'a> {
+    names: BTreeMap<&'a str, Kind>,
+    errors: Vec<SpecError>,
+}
+
+impl<'a> Checker<'a> {
+    fn err(&mut self, path: &[&str], message: impl Into<String>) {
+        self.errors.push(SpecError::new(path, message));
+    }
+
+    /// Checks that `name` exists and has one of the `allowed` kinds.
+    fn reference(&mut self, path: &[&str], name: &str, allowed: &[Kind]) {
+        let what = allowed
+            .iter()
+            .map(|k| k.table())
+            .collect::<Vec<_>>()
+            .join(" or ");
+        match self.names.get(name) {
+            Some(kind) if allowed.contains(kind) => {}
+            Some(kind) => {
+                let msg = format!(
+                    "`{name}` is a {}, but this must name a {what}",
+                    kind.table()
+                );
+                self.err(path, msg);
+            }
+            None => {
+                let candidates = self
+                    .names
+                    .iter()
+                    .filter(|(_, k)| allowed.contains(k))
+                    .map(|(n, _)| *n);
+                let hint = did_you_mean(name, candidates)
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_else(|| {
+                        let all: Vec<String> = self
+                            .names
+                            .iter()
+                            .filter(|(_, k)| allowed.contains(k))
+                            .map(|(n, _)| format!("`{n}`"))
+                            .collect();
+                        if all.is_empty() {
+                            format!("; the model defines no {what}")
+                        } else {
+                            format!("; the model defines {}", all.join(", "))
+                        }
+                    });
+                self.err(path, format!("there is no {what} named `{name}`{hint}"));
+            }
+        }
+    }
+
+    fn positive(&mut self, path: &[&str], value: f64) {
+        if !(value.is_finite() && value > 0.0) {
+            self.err(path, format!("must be a positive number, got {value}"));
+        }
+    }
+
+    fn at_least_one(&mut self, path: &[&str], value: u32) {
+        if value == 0 {
+            self.err(path, "must be at least 1, got 0");
+        }
+    }
+
+    fn dist(&mut self, path: &[&str], d: &DistSpec) {
+        if let Err(e) = crate::dist::Dist::new(d) {
+            self.err(path, e);
+        }
+    }
+}
+
+/// Checks the whole model; returns every problem found.
+pub fn validate(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
+    let mut c = Checker {
+        names: BTreeMap::new(),
+        errors: Vec::new(),
+    };
+
+    // One namespace across kinds.
+    let mut seen: BTreeMap<&str, Kind> = BTreeMap::new();
+    let tables = [
+        (Kind::Client, spec.client.keys().collect::<Vec<_>>()),
+        (Kind::Balancer, spec.balancer.keys().collect()),
+        (Kind::Service, spec.service.keys().collect()),
+    ];
+    for (kind, keys) in &tables {
+        for name in keys {
+            if let Some(first) = seen.get(name.as_str()) {
+                c.err(
+                    &[kind.table(), name],
+                    format!("the name `{name}` is already used by a {}; names must be unique across kinds", first.table()),
+                );
+            } else {
+                seen.insert(name, *kind);
+            }
+        }
+    }
+    c.names = names(spec);
+
+    let sim = &spec.sim;
+    if sim.duration.0 == 0 {
+        c.err(&["sim", "duration"], "must be longer than zero");
+    }
+    if let Some(w) = sim.fixed_warmup() {
+        if w >= sim.duration && sim.duration.0 > 0 {
+            c.err(
+                &["sim", "warmup"],
+                format!(
+                    "must be shorter than `sim.duration` ({}), got {w}",
+                    sim.duration
+                ),
+            );
+        }
+    }
+    if sim.replications == 0 {
+        c.err(&["sim", "replications"], "must be at least 1");
+    }
+    if sim.window.0 == 0 {
+        c.err(&["sim", "window"], "must be longer than zero");
+    }
+    if sim.max_in_flight == 0 {
+        c.err(&["sim", "max_in_flight"], "must be at least 1");
+    }
+
+    if spec.client.is_empty() {
+        c.err(
+            &[],
+            "the model has no clients: add a [client.<name>] table with a `target` and a `rate`",
+        );
+    }
+    for (name, cl) in &spec.client {
+        c.reference(
+            &["client", name, "target"],
+            &cl.target,
+            &[Kind::Balancer, Kind::Service],
+        );
+        c.positive(&["client", name, "rate"], cl.rate);
+        if cl.timeout == Some(crate::spec::Duration::ZERO) {
+            c.err(
+                &["client", name, "timeout"],
+                "must be longer than zero; leave it out for no timeout",
+            );
+        }
+    }
+    for (name, b) in &spec.balancer {
+        c.reference(&["balancer", name, "target"], &b.target, &[Kind::Service]);
+    }
+    for (name, s) in &spec.service {
+        c.at_least_one(&["service", name, "replicas"], s.replicas);
+        c.at_least_one(&["service", name, "workers"], s.workers);
+        c.dist(&["service", name, "service_time"], &s.service_time);
+    }
+
+    if c.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(c.errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{ClientSpec, Duration, ServiceSpec};
+
+    fn model() -> ModelSpec {
+        let mut m = ModelSpec::default();
+        m.client
+            .insert("web".into(), ClientSpec::poisson("app", 100.0));
+        m.service.insert(
+            "app".into(),
+            ServiceSpec::new(1, 1, DistSpec::exponential(Duration::from_millis(1))),
+        );
+        m
+    }
+
+    #[test]
+    fn a_good_model_passes() {
+        assert_eq!(validate(&model()), Ok(()));
+    }
+
+    #[test]
+    fn misspelled_target_gets_a_suggestion() {
+        let mut m = model();
+        m.client.get_mut("web").unwrap().target = "apq".into();
+        let errs = validate(&m).unwrap_err();
+        assert_eq!(errs[0].path_string(), "client.web.target");
+        assert!(
+            errs[0].message.contains("did you mean `app`?"),
+            "{}",
+            errs[0].message
+        );
+    }
+
+    #[test]
+    fn impossible_values_are_named() {
+        let mut m = model();
+        m.client.get_mut("web").unwrap().rate = -5.0;
+        m.service.get_mut("app").unwrap().workers = 0;
+        let errs = validate(&m).unwrap_err();
+        let paths: Vec<String> = errs.iter().map(|e| e.path_string()).collect();
+        assert_eq!(paths, ["client.web.rate", "service.app.workers"]);
+    }
+
+    #[test]
+    fn names_are_unique_across_kinds() {
+        let mut m = model();
+        m.balancer.insert(
+            "app".into(),
+            crate::spec::BalancerSpec {
+                target: "app".into(),
+                policy: Default::default(),
+            },
+        );
+        let errs = validate(&m).unwrap_err();
+        assert!(
+            errs.iter().any(|e| e.message.contains("already used")),
+            "{errs:?}"
+        );
+    }
+}

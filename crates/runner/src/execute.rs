@@ -1,0 +1,100 @@
+//! Runs replications in parallel, with seeds that depend only on the
+//! experiment seed and the (point, replication) indices, never on which
+//! thread ran what. Results are collected in index order, so the output is
+//! the same for any number of threads.
+
+use rayon::prelude::*;
+use tailsim_components::result::RunResult;
+use tailsim_components::sim::Simulation;
+use tailsim_components::spec::ModelSpec;
+use tailsim_engine::rng::derive_seed;
+use tailsim_engine::time::Time;
+
+use crate::warmup::mser5;
+
+/// Reports progress; implemented by the CLI's progress bar.
+pub trait Progress: Sync {
+    /// One replication finished, having handled `events` events.
+    fn replication_done(&self, events: u64);
+}
+
+/// Reports nothing.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn replication_done(&self, _: u64) {}
+}
+
+/// The seed of replication `rep` of point `point`.
+pub fn replication_seed(seed: u64, point: usize, rep: u32) -> u64 {
+    derive_seed(seed, &[point as u64, rep as u64])
+}
+
+/// How the warm-up of a point was chosen.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum WarmupMethod {
+    Fixed,
+    Mser5,
+}
+
+impl WarmupMethod {
+    pub fn name(self) -> &'static str {
+        match self {
+            WarmupMethod::Fixed => "fixed",
+            WarmupMethod::Mser5 => "mser5",
+        }
+    }
+}
+
+/// The warm-up for a point: the model's fixed value, or MSER-5 applied to a
+/// pilot replication with its own seed.
+pub fn resolve_warmup(spec: &ModelSpec, seed: u64, point: usize) -> (Time, WarmupMethod) {
+    if let Some(w) = spec.sim.fixed_warmup() {
+        return (w.0, WarmupMethod::Fixed);
+    }
+    let pilot_seed = derive_seed(seed, &[point as u64, u64::MAX]);
+    let pilot = Simulation::new(spec, pilot_seed)
+        .expect("validated model")
+        .with_warmup(0)
+        .run();
+    let mut last = f64::NAN;
+    let obs: Vec<f64> = pilot
+        .series
+        .iter()
+        .map(|w| {
+            if let Some(m) = w.mean {
+                last = m;
+            }
+            last
+        })
+        .filter(|v| v.is_finite())
+        .collect();
+    let skipped = pilot.series.len() - obs.len();
+    let windows = mser5(&obs) + skipped;
+    let warmup = (windows as u64)
+        .saturating_mul(pilot.window)
+        .min(spec.sim.duration.0 / 2);
+    (warmup, WarmupMethod::Mser5)
+}
+
+/// Runs replications `reps` of one point, in parallel on the current rayon
+/// pool, and returns them in replication order.
+pub fn run_replications(
+    spec: &ModelSpec,
+    seed: u64,
+    point: usize,
+    warmup: Time,
+    reps: std::ops::Range<u32>,
+    progress: &dyn Progress,
+) -> Vec<RunResult> {
+    reps.into_par_iter()
+        .map(|rep| {
+            let sim = Simulation::new(spec, replication_seed(seed, point, rep))
+                .expect("validated model")
+                .with_warmup(warmup);
+            let result = sim.run();
+            progress.replication_done(result.events);
+            result
+        })
+        .collect()
+}

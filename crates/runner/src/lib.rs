@@ -1,0 +1,30 @@
+//! Runs tailsim models and experiments, and writes their results.
+//!
+//! This crate sits on top of the engine, the components and the config
+//! layer. It owns parallelism (rayon), statistics across replications
+//! (Student-t intervals, MSER-5 warm-up detection) and every output file,
+//! each written atomically.
+
+pub mod execute;
+pub mod output;
+pub mod point;
+pub mod run;
+pub mod stats;
+pub mod summary;
+pub mod table;
+pub mod warmup;
+
+use tailsim_config::Diagnostics;
+
+/// Why a run or sweep could not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The model or experiment is wrong; each diagnostic says where.
+    #[error("{0}")]
+    Invalid(#[from] Diagnostics),
+    /// The model ran away: requests piled up without bound.
+    #[error("the model ran away: {0}")]
+    Runaway(String),
+    #[error("{0}")]
+    Io(String),
+}

@@ -1,0 +1,368 @@
+//! One point of an experiment: the replications of one model configuration,
+//! summarised with confidence intervals.
+//!
+//! Headline latency figures are computed per replication and then averaged,
+//! with a Student-t interval across replications. The merged histogram of all
+//! replications is kept too, for the `.hgrm` file and the percentile plot.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use tailsim_components::result::{ErrorKind, RunResult};
+use tailsim_engine::stats::LatencyHistogram;
+use tailsim_engine::time::{Time, as_secs_f64};
+
+use crate::stats::Estimate;
+
+const MS: f64 = 1e6;
+
+/// The summary of one point, as written to `summary.json` and to the
+/// point's own `point.json` (from which an interrupted or sharded sweep is
+/// reassembled).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PointResult {
+    pub index: usize,
+    /// Swept parameter paths and their values at this point.
+    pub parameters: Vec<(String, String)>,
+    pub replications: u32,
+    pub seeds: Vec<u64>,
+    pub warmup_s: f64,
+    pub warmup_method: String,
+    /// Measured span per replication (duration minus warm-up).
+    pub measured_s: f64,
+    /// Successful requests measured, over all replications.
+    pub requests: u64,
+    /// Events handled, over all replications.
+    pub events: u64,
+    pub headline: Headline,
+    /// Percentiles of the merged histogram of all replications.
+    pub merged: MergedLatency,
+    /// Errors by cause, over all replications.
+    pub errors: BTreeMap<String, u64>,
+    pub clients: Vec<ClientSummary>,
+    pub services: Vec<ServiceSummary>,
+    /// Time series, averaged over replications window by window.
+    pub series: Vec<SeriesRow>,
+    /// Why a replication was stopped early, if one was.
+    pub runaway: Option<String>,
+}
+
+/// The across-replication estimates users read first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Headline {
+    pub offered_rps: Estimate,
+    pub throughput_rps: Estimate,
+    pub goodput_rps: Estimate,
+    pub error_rate: Estimate,
+    pub mean_ms: Estimate,
+    pub p50_ms: Estimate,
+    pub p90_ms: Estimate,
+    pub p99_ms: Estimate,
+    pub p999_ms: Estimate,
+    pub max_ms: Estimate,
+}
+
+/// Percentiles of the merged histogram.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MergedLatency {
+    pub count: u64,
+    pub mean_ms: Option<f64>,
+    pub p50_ms: Option<f64>,
+    pub p90_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub p999_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClientSummary {
+    pub name: String,
+    pub sent: u64,
+    pub ok: u64,
+    pub errors: BTreeMap<String, u64>,
+    pub error_rate: Estimate,
+    pub mean_ms: Estimate,
+    pub p99_ms: Estimate,
+    /// Mean time to failure of failed requests, if any failed.
+    pub error_mean_ms: Estimate,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServiceSummary {
+    pub name: String,
+    pub replicas: u32,
+    pub workers: u32,
+    pub arrival_rps: Estimate,
+    pub throughput_rps: Estimate,
+    pub utilisation: Estimate,
+    pub queue_mean: Estimate,
+    pub queue_max: u64,
+    pub rejected: u64,
+    /// Fraction of admitted requests that waited for a worker.
+    pub wait_probability: Estimate,
+    pub wait_mean_ms: Estimate,
+    pub service_mean_ms: Estimate,
+    pub response_mean_ms: Estimate,
+    pub response_p99_ms: Estimate,
+    /// Little's law: mean requests present (L) against arrival rate times
+    /// mean time present (lambda W).
+    pub little_l: Estimate,
+    pub little_lambda_w: Estimate,
+}
+
+/// One window of the averaged time series.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeriesRow {
+    pub start_s: f64,
+    pub throughput_rps: f64,
+    pub errors_per_s: f64,
+    pub mean_ms: Option<f64>,
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub queue_mean: f64,
+}
+
+/// A histogram as (value ns, count) buckets plus the exact sum.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistogramData {
+    pub sum_ns: u128,
+    pub buckets: Vec<(u64, u64)>,
+}
+
+impl HistogramData {
+    pub fn from_histogram(h: &LatencyHistogram) -> Self {
+        Self {
+            sum_ns: h.sum(),
+            buckets: h.iter_recorded().collect(),
+        }
+    }
+    pub fn to_histogram(&self) -> LatencyHistogram {
+        LatencyHistogram::from_parts(self.buckets.iter().copied(), self.sum_ns)
+    }
+}
+
+fn ms(t: Option<Time>) -> f64 {
+    t.map_or(f64::NAN, |v| v as f64 / MS)
+}
+
+fn est(values: impl Iterator<Item = f64>) -> Estimate {
+    Estimate::from_samples(&values.collect::<Vec<_>>())
+}
+
+fn errors_map(
+    runs: &[RunResult],
+    pick: impl Fn(&RunResult) -> Vec<(ErrorKind, u64)>,
+) -> BTreeMap<String, u64> {
+    let mut m = BTreeMap::new();
+    for r in runs {
+        for (k, n) in pick(r) {
+            *m.entry(k.name().to_string()).or_insert(0) += n;
+        }
+    }
+    m
+}
+
+/// Summarises the replications of one point. `runs` are in replication
+/// order. Returns the summary and the merged latency histogram.
+pub fn summarise(
+    index: usize,
+    parameters: Vec<(String, String)>,
+    warmup_method: &str,
+    runs: &[RunResult],
+) -> (PointResult, LatencyHistogram) {
+    assert!(!runs.is_empty());
+    // All clients merged: the system's end-to-end view.
+    let merged_per_run: Vec<LatencyHistogram> = runs
+        .iter()
+        .map(|r| {
+            let mut h = LatencyHistogram::new();
+            for c in &r.clients {
+                h.merge(&c.latency_ok);
+            }
+            h
+        })
+        .collect();
+    let mut merged = LatencyHistogram::new();
+    for h in &merged_per_run {
+        merged.merge(h);
+    }
+    let secs: Vec<f64> = runs.iter().map(|r| r.measured_secs()).collect();
+    let sent: Vec<u64> = runs
+        .iter()
+        .map(|r| r.clients.iter().map(|c| c.sent).sum())
+        .collect();
+    let ok: Vec<u64> = runs
+        .iter()
+        .map(|r| r.clients.iter().map(|c| c.ok).sum())
+        .collect();
+    let err: Vec<u64> = runs
+        .iter()
+        .map(|r| r.clients.iter().map(|c| c.errors.total()).sum())
+        .collect();
+    let per_run = |f: &dyn Fn(usize) -> f64| est((0..runs.len()).map(f));
+    let q = |i: usize, p: f64| ms(merged_per_run[i].quantile(p));
+    let headline = Headline {
+        offered_rps: per_run(&|i| sent[i] as f64 / secs[i]),
+        throughput_rps: per_run(&|i| (ok[i] + err[i]) as f64 / secs[i]),
+        goodput_rps: per_run(&|i| ok[i] as f64 / secs[i]),
+        error_rate: per_run(&|i| {
+            let n = ok[i] + err[i];
+            if n == 0 {
+                f64::NAN
+            } else {
+                err[i] as f64 / n as f64
+            }
+        }),
+        mean_ms: per_run(&|i| merged_per_run[i].mean().map_or(f64::NAN, |m| m / MS)),
+        p50_ms: per_run(&|i| q(i, 0.5)),
+        p90_ms: per_run(&|i| q(i, 0.9)),
+        p99_ms: per_run(&|i| q(i, 0.99)),
+        p999_ms: per_run(&|i| q(i, 0.999)),
+        max_ms: per_run(&|i| ms(merged_per_run[i].max())),
+    };
+    let opt = |t: Option<Time>| t.map(|v| v as f64 / MS);
+    let merged_latency = MergedLatency {
+        count: merged.count(),
+        mean_ms: merged.mean().map(|m| m / MS),
+        p50_ms: opt(merged.quantile(0.5)),
+        p90_ms: opt(merged.quantile(0.9)),
+        p99_ms: opt(merged.quantile(0.99)),
+        p999_ms: opt(merged.quantile(0.999)),
+        max_ms: opt(merged.max()),
+    };
+
+    let clients = runs[0]
+        .clients
+        .iter()
+        .enumerate()
+        .map(|(ci, c0)| {
+            let each = |f: &dyn Fn(&tailsim_components::result::ClientResult) -> f64| {
+                est(runs.iter().map(|r| f(&r.clients[ci])))
+            };
+            ClientSummary {
+                name: c0.name.clone(),
+                sent: runs.iter().map(|r| r.clients[ci].sent).sum(),
+                ok: runs.iter().map(|r| r.clients[ci].ok).sum(),
+                errors: errors_map(runs, |r| r.clients[ci].errors.iter().collect()),
+                error_rate: each(&|c| {
+                    let n = c.ok + c.errors.total();
+                    if n == 0 {
+                        f64::NAN
+                    } else {
+                        c.errors.total() as f64 / n as f64
+                    }
+                }),
+                mean_ms: each(&|c| c.latency_ok.mean().map_or(f64::NAN, |m| m / MS)),
+                p99_ms: each(&|c| ms(c.latency_ok.quantile(0.99))),
+                error_mean_ms: each(&|c| c.latency_err.mean().map_or(f64::NAN, |m| m / MS)),
+            }
+        })
+        .collect();
+
+    let services = runs[0]
+        .services
+        .iter()
+        .enumerate()
+        .map(|(si, s0)| {
+            let each = |f: &dyn Fn(&tailsim_components::result::ServiceResult, f64) -> f64| {
+                est(runs.iter().zip(&secs).map(|(r, &t)| f(&r.services[si], t)))
+            };
+            ServiceSummary {
+                name: s0.name.clone(),
+                replicas: s0.replicas,
+                workers: s0.workers,
+                arrival_rps: each(&|s, t| s.arrivals as f64 / t),
+                throughput_rps: each(&|s, t| s.completions as f64 / t),
+                utilisation: each(&|s, _| s.utilisation()),
+                queue_mean: each(&|s, _| s.queue_mean),
+                queue_max: runs
+                    .iter()
+                    .map(|r| r.services[si].queue_max)
+                    .max()
+                    .unwrap_or(0),
+                rejected: runs.iter().map(|r| r.services[si].rejected).sum(),
+                wait_probability: each(&|s, _| {
+                    if s.arrivals == 0 {
+                        f64::NAN
+                    } else {
+                        s.waited as f64 / s.arrivals as f64
+                    }
+                }),
+                wait_mean_ms: each(&|s, _| s.wait.mean().map_or(f64::NAN, |m| m / MS)),
+                service_mean_ms: each(&|s, _| {
+                    if s.completions == 0 {
+                        f64::NAN
+                    } else {
+                        s.service_sum_ns as f64 / s.completions as f64 / MS
+                    }
+                }),
+                response_mean_ms: each(&|s, _| s.response.mean().map_or(f64::NAN, |m| m / MS)),
+                response_p99_ms: each(&|s, _| ms(s.response.quantile(0.99))),
+                little_l: each(&|s, _| s.in_system_mean),
+                little_lambda_w: each(&|s, t| {
+                    s.response
+                        .mean()
+                        .map_or(f64::NAN, |w| s.arrivals as f64 / t * w / 1e9)
+                }),
+            }
+        })
+        .collect();
+
+    let result = PointResult {
+        index,
+        parameters,
+        replications: runs.len() as u32,
+        seeds: runs.iter().map(|r| r.seed).collect(),
+        warmup_s: as_secs_f64(runs[0].warmup),
+        warmup_method: warmup_method.to_string(),
+        measured_s: secs[0],
+        requests: merged.count(),
+        events: runs.iter().map(|r| r.events).sum(),
+        headline,
+        merged: merged_latency,
+        errors: errors_map(runs, |r| {
+            r.clients.iter().flat_map(|c| c.errors.iter()).collect()
+        }),
+        clients,
+        services,
+        series: average_series(runs),
+        runaway: runs.iter().find_map(|r| r.runaway.clone()),
+    };
+    (result, merged)
+}
+
+/// Averages the replications' time series window by window, over the
+/// windows every replication has.
+fn average_series(runs: &[RunResult]) -> Vec<SeriesRow> {
+    let windows = runs.iter().map(|r| r.series.len()).min().unwrap_or(0);
+    let n = runs.len() as f64;
+    (0..windows)
+        .map(|w| {
+            let rows: Vec<_> = runs.iter().map(|r| &r.series[w]).collect();
+            let width = as_secs_f64(runs[0].window);
+            let mean_opt = |f: &dyn Fn(&tailsim_components::result::WindowRow) -> Option<Time>| {
+                let vals: Vec<f64> = rows
+                    .iter()
+                    .filter_map(|r| f(r))
+                    .map(|v| v as f64 / MS)
+                    .collect();
+                (!vals.is_empty()).then(|| vals.iter().sum::<f64>() / vals.len() as f64)
+            };
+            SeriesRow {
+                start_s: as_secs_f64(rows[0].start),
+                throughput_rps: rows.iter().map(|r| (r.ok + r.errors) as f64).sum::<f64>()
+                    / n
+                    / width,
+                errors_per_s: rows.iter().map(|r| r.errors as f64).sum::<f64>() / n / width,
+                mean_ms: {
+                    let vals: Vec<f64> =
+                        rows.iter().filter_map(|r| r.mean).map(|v| v / MS).collect();
+                    (!vals.is_empty()).then(|| vals.iter().sum::<f64>() / vals.len() as f64)
+                },
+                p50_ms: mean_opt(&|r| r.p50),
+                p99_ms: mean_opt(&|r| r.p99),
+                queue_mean: rows.iter().map(|r| r.queue_mean).sum::<f64>() / n,
+            }
+        })
+        .collect()
+}

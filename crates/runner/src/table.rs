@@ -1,0 +1,178 @@
+//! The short, aligned table printed on stdout.
+
+use std::fmt::Write as _;
+
+use crate::point::PointResult;
+use crate::stats::Estimate;
+use crate::summary::Summary;
+
+fn pm(e: &Estimate, decimals: usize) -> String {
+    if !e.mean.is_finite() {
+        return "-".into();
+    }
+    match e.ci95 {
+        Some(h) if h.is_finite() => format!("{:.decimals$} ± {:.decimals$}", e.mean, h),
+        _ => format!("{:.decimals$}", e.mean),
+    }
+}
+
+/// Decimals that show about four significant digits of `v`.
+fn decimals_for(v: f64) -> usize {
+    if !v.is_finite() || v == 0.0 {
+        return 2;
+    }
+    let digits = v.abs().log10().floor() as i32;
+    (3 - digits).clamp(0, 6) as usize
+}
+
+fn pm_auto(e: &Estimate) -> String {
+    pm(e, decimals_for(e.mean))
+}
+
+/// Renders rows as aligned columns; the first column left-aligned.
+pub fn align(rows: &[Vec<String>]) -> String {
+    let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (c, cell) in r.iter().enumerate() {
+            let pad = widths[c] - cell.chars().count();
+            if c == 0 {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(pad));
+            } else {
+                line.push_str("  ");
+                line.push_str(&" ".repeat(pad));
+                line.push_str(cell);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The table for a single-point run: headline, latency, services.
+pub fn point_table(summary: &Summary, p: &PointResult) -> String {
+    let mut out = String::new();
+    let h = &p.headline;
+    let _ = writeln!(
+        out,
+        "model {} · {} replication{} × {:.0} s measured (warm-up {:.1} s, {}) · seed {}",
+        summary.model,
+        p.replications,
+        if p.replications == 1 { "" } else { "s" },
+        p.measured_s,
+        p.warmup_s,
+        p.warmup_method,
+        summary.seed
+    );
+    let ci_note = if p.replications >= 2 {
+        "values are means over replications ± 95% Student-t half-width"
+    } else {
+        "one replication: no confidence interval (set sim.replications >= 2)"
+    };
+    let _ = writeln!(out, "{ci_note}\n");
+    let rows = vec![
+        vec!["offered".into(), pm(&h.offered_rps, 1), "req/s".into()],
+        vec![
+            "throughput".into(),
+            pm(&h.throughput_rps, 1),
+            "req/s".into(),
+        ],
+        vec!["goodput".into(), pm(&h.goodput_rps, 1), "req/s".into()],
+        vec!["error rate".into(), pm(&h.error_rate, 5), String::new()],
+    ];
+    out.push_str(&align(&rows));
+    out.push('\n');
+    let lat = [
+        ("mean", &h.mean_ms),
+        ("p50", &h.p50_ms),
+        ("p90", &h.p90_ms),
+        ("p99", &h.p99_ms),
+        ("p99.9", &h.p999_ms),
+        ("max", &h.max_ms),
+    ];
+    let mut rows = vec![vec!["latency (ms)".to_string()]];
+    rows[0].extend(lat.iter().map(|(n, _)| n.to_string()));
+    let mut vals = vec![String::new()];
+    vals.extend(lat.iter().map(|(_, e)| pm_auto(e)));
+    rows.push(vals);
+    out.push_str(&align(&rows));
+    let _ = writeln!(out, "requests measured: {}", p.requests);
+    if !p.errors.values().all(|&n| n == 0) {
+        let errs: Vec<String> = p
+            .errors
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        let _ = writeln!(out, "errors: {}", errs.join(", "));
+    }
+    out.push('\n');
+    let mut rows = vec![
+        [
+            "service",
+            "replicas×workers",
+            "utilisation",
+            "throughput req/s",
+            "mean queue",
+            "max queue",
+            "p99 ms",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for s in &p.services {
+        rows.push(vec![
+            s.name.clone(),
+            format!("{}×{}", s.replicas, s.workers),
+            pm(&s.utilisation, 3),
+            pm(&s.throughput_rps, 1),
+            pm_auto(&s.queue_mean),
+            s.queue_max.to_string(),
+            pm_auto(&s.response_p99_ms),
+        ]);
+    }
+    out.push_str(&align(&rows));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligns_columns() {
+        let t = align(&[
+            vec!["a".into(), "1".into()],
+            vec!["long".into(), "100".into()],
+        ]);
+        assert_eq!(t, "a       1\nlong  100\n");
+    }
+
+    #[test]
+    fn formats_estimates() {
+        let e = Estimate {
+            mean: 12.3456,
+            ci95: Some(0.5),
+            n: 5,
+        };
+        assert_eq!(pm_auto(&e), "12.35 ± 0.50");
+        let e = Estimate {
+            mean: 0.0123456,
+            ci95: None,
+            n: 1,
+        };
+        assert_eq!(pm_auto(&e), "0.01235");
+    }
+}
