@@ -86,13 +86,20 @@ pub struct ServiceResult {
     pub in_system_mean: f64,
     /// Time from arrival to response, for requests that arrived after warm-up.
     pub response: LatencyHistogram,
-    /// Time from arrival to the start of service.
-    pub wait: LatencyHistogram,
+    /// Summed time from arrival to the start of service, and the number of
+    /// jobs it sums over (those that arrived after warm-up and started).
+    pub wait_sum_ns: u128,
+    pub wait_count: u64,
     /// Sum of service times, in ns.
     pub service_sum_ns: u128,
 }
 
 impl ServiceResult {
+    /// Mean time from arrival to the start of service, in ns.
+    pub fn wait_mean(&self) -> Option<f64> {
+        (self.wait_count > 0).then(|| self.wait_sum_ns as f64 / self.wait_count as f64)
+    }
+
     /// Busy workers as a fraction of all workers.
     pub fn utilisation(&self) -> f64 {
         self.busy_mean / (self.replicas as f64 * self.workers as f64)
@@ -117,6 +124,19 @@ pub struct WindowRow {
     pub queue_mean: f64,
 }
 
+/// Whole-run counts that let tests check no request is lost or duplicated.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Conservation {
+    /// Requests created by clients.
+    pub born: u64,
+    /// Requests whose outcome reached their client.
+    pub settled: u64,
+    /// Calls not yet settled at the end.
+    pub calls_in_flight: u64,
+    /// Jobs queued or in service at stations at the end.
+    pub jobs_in_system: u64,
+}
+
 /// Everything one replication measured.
 #[derive(Clone, Debug)]
 pub struct RunResult {
@@ -132,6 +152,10 @@ pub struct RunResult {
     pub clients: Vec<ClientResult>,
     pub services: Vec<ServiceResult>,
     pub series: Vec<WindowRow>,
+    /// Conservation counters over the whole run, warm-up included: every
+    /// request born is settled (answered, failed or timed out) or still in
+    /// flight at the end.
+    pub conservation: Conservation,
     /// Width of the series windows.
     pub window: Time,
 }

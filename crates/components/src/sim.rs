@@ -80,7 +80,6 @@ struct Service {
     workers: u32,
     cursor: u32,
     response: LatencyHistogram,
-    wait: LatencyHistogram,
 }
 
 /// The whole runtime state of one replication.
@@ -95,6 +94,8 @@ struct World {
     calls: Slab<Call>,
     max_in_flight: usize,
     runaway: Option<String>,
+    born: u64,
+    settled: u64,
     // Time series.
     window: WindowClock,
     window_latency: LatencyHistogram,
@@ -146,7 +147,6 @@ impl Simulation {
                 workers: s.workers,
                 cursor: 0,
                 response: LatencyHistogram::new(),
-                wait: LatencyHistogram::new(),
             });
             for r in 0..s.replicas {
                 stations.push(Station {
@@ -205,8 +205,10 @@ impl Simulation {
             calls: Slab::default(),
             max_in_flight: spec.sim.max_in_flight.min(usize::MAX as u64) as usize,
             runaway: None,
+            born: 0,
+            settled: 0,
             window: WindowClock::new(warmup, spec.sim.window.0),
-            window_latency: LatencyHistogram::new(),
+            window_latency: LatencyHistogram::with_precision(2),
             window_ok: 0,
             window_errors: 0,
             queued_total: TimeWeighted::new(0, 0),
@@ -272,6 +274,7 @@ impl World {
         if now >= self.measure_from {
             c.sent += 1;
         }
+        self.born += 1;
         let target = c.target;
         let timeout = c.timeout;
         let call = self.calls.insert_with(|previous| Call {
@@ -304,8 +307,8 @@ impl World {
             }
             Target::Service(s) => {
                 let svc = &mut self.services[s as usize];
-                let r = svc.cursor % svc.replicas;
-                svc.cursor = svc.cursor.wrapping_add(1);
+                let r = svc.cursor;
+                svc.cursor = if r + 1 >= svc.replicas { 0 } else { r + 1 };
                 svc.first_station + r
             }
         };
@@ -370,10 +373,9 @@ impl World {
         st.busy += 1;
         st.stats.busy.increment(now);
         let t = st.service_time.sample(&mut st.rng);
-        if now >= self.measure_from && arrived >= self.measure_from {
-            self.services[st.service as usize]
-                .wait
-                .record(now - arrived);
+        if arrived >= self.measure_from {
+            st.stats.started += 1;
+            st.stats.wait_sum += (now - arrived) as u128;
         }
         sched.schedule_in(t, Event::ServiceDone { job });
     }
@@ -435,6 +437,7 @@ impl World {
         }
         let owner = c.owner;
         self.calls.remove(call);
+        self.settled += 1;
         let now = sched.now();
         match owner {
             Owner::Client { client, born } => {
@@ -546,12 +549,20 @@ impl World {
                         .unwrap_or(0),
                     in_system_mean: sts.iter().map(|st| st.stats.present.mean(end)).sum(),
                     response: s.response,
-                    wait: s.wait,
+                    wait_sum_ns: sts.iter().map(|st| st.stats.wait_sum).sum(),
+                    wait_count: sts.iter().map(|st| st.stats.started).sum(),
                     service_sum_ns: sts.iter().map(|st| st.stats.service_sum).sum(),
                 }
             })
             .collect();
+        let conservation = crate::result::Conservation {
+            born: self.born,
+            settled: self.settled,
+            calls_in_flight: self.calls.live() as u64,
+            jobs_in_system: self.jobs.live() as u64,
+        };
         RunResult {
+            conservation,
             seed,
             warmup: self.measure_from.min(end),
             end,

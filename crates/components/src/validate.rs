@@ -176,16 +176,17 @@ pub fn validate(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
     if sim.duration.0 == 0 {
         c.err(&["sim", "duration"], "must be longer than zero");
     }
-    if let Some(w) = sim.fixed_warmup() {
-        if w >= sim.duration && sim.duration.0 > 0 {
-            c.err(
-                &["sim", "warmup"],
-                format!(
-                    "must be shorter than `sim.duration` ({}), got {w}",
-                    sim.duration
-                ),
-            );
-        }
+    if let Some(w) = sim.fixed_warmup()
+        && w >= sim.duration
+        && sim.duration.0 > 0
+    {
+        c.err(
+            &["sim", "warmup"],
+            format!(
+                "must be shorter than `sim.duration` ({}), got {w}",
+                sim.duration
+            ),
+        );
     }
     if sim.replications == 0 {
         c.err(&["sim", "replications"], "must be at least 1");

@@ -16,6 +16,9 @@ pub struct Location {
     pub line_text: String,
     /// Characters to underline (at least one).
     pub width: usize,
+    /// Whether `origin` is a file (shown as `file:line:column`) or a
+    /// one-line text such as a command-line override.
+    pub in_file: bool,
 }
 
 /// One problem, ready to print.
@@ -42,7 +45,11 @@ impl fmt::Display for Diagnostic {
         if let Some(loc) = &self.location {
             let num = loc.line.to_string();
             let pad = " ".repeat(num.len());
-            writeln!(f, "{pad}--> {}:{}:{}", loc.origin, loc.line, loc.column)?;
+            if loc.in_file {
+                writeln!(f, "{pad}--> {}:{}:{}", loc.origin, loc.line, loc.column)?;
+            } else {
+                writeln!(f, "{pad}--> {} (column {})", loc.origin, loc.column)?;
+            }
             writeln!(f, "{pad} |")?;
             writeln!(f, "{num} | {}", loc.line_text)?;
             let lead: String = loc
@@ -99,6 +106,7 @@ pub fn locate(origin: &str, text: &str, span: std::ops::Range<usize>) -> Locatio
             .trim_end_matches('\r')
             .to_string(),
         width,
+        in_file: true,
     }
 }
 

@@ -92,8 +92,7 @@ mod tests {
         // Guards against an accidental change of algorithm or derivation:
         // results files from earlier releases must stay reproducible.
         let draws = first_draws(stream(42, "client.web"));
-        let again = first_draws(stream(42, "client.web"));
-        assert_eq!(draws, again);
+        assert_eq!(draws[..2], [0xff59_0fb2_7de5_5097, 0x7fa2_e72f_0442_41d7]);
         assert_eq!(fnv1a64(b"a"), 0xAF63_DC4C_8601_EC8C);
         let mut s = 0;
         assert_eq!(splitmix64(&mut s), 0xE220_A839_7B1D_CDAF);

@@ -27,7 +27,8 @@ pub fn from_nanos_f64(nanos: f64) -> Time {
     } else if nanos >= u64::MAX as f64 {
         u64::MAX
     } else {
-        nanos.round() as u64
+        // Round half up; cheaper than `f64::round` on the hot path.
+        (nanos + 0.5) as u64
     }
 }
 

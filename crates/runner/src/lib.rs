@@ -20,7 +20,7 @@ use tailsim_config::Diagnostics;
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// The model or experiment is wrong; each diagnostic says where.
-    #[error("{0}")]
+    #[error(transparent)]
     Invalid(#[from] Diagnostics),
     /// The model ran away: requests piled up without bound.
     #[error("the model ran away: {0}")]

@@ -288,7 +288,7 @@ pub fn summarise(
                         s.waited as f64 / s.arrivals as f64
                     }
                 }),
-                wait_mean_ms: each(&|s, _| s.wait.mean().map_or(f64::NAN, |m| m / MS)),
+                wait_mean_ms: each(&|s, _| s.wait_mean().map_or(f64::NAN, |m| m / MS)),
                 service_mean_ms: each(&|s, _| {
                     if s.completions == 0 {
                         f64::NAN

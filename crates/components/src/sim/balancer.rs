@@ -28,8 +28,12 @@ impl Balancer {
     pub fn pick(&mut self, replicas: u32) -> u32 {
         match self.policy {
             BalancerPolicySpec::RoundRobin => {
-                let r = self.cursor % replicas;
-                self.cursor = self.cursor.wrapping_add(1);
+                let r = if self.cursor >= replicas {
+                    0
+                } else {
+                    self.cursor
+                };
+                self.cursor = r + 1;
                 r
             }
             BalancerPolicySpec::Random => self.rng.random_range(0..replicas),

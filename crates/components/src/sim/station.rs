@@ -33,6 +33,10 @@ pub struct StationStats {
     pub completions: u64,
     pub waited: u64,
     pub service_sum: u128,
+    /// Jobs that arrived after warm-up and started service, and their
+    /// summed waits.
+    pub started: u64,
+    pub wait_sum: u128,
 }
 
 impl StationStats {
@@ -46,6 +50,8 @@ impl StationStats {
             completions: 0,
             waited: 0,
             service_sum: 0,
+            started: 0,
+            wait_sum: 0,
         }
     }
 
@@ -59,6 +65,8 @@ impl StationStats {
         self.completions = 0;
         self.waited = 0;
         self.service_sum = 0;
+        self.started = 0;
+        self.wait_sum = 0;
     }
 }
 

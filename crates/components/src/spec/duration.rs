@@ -117,7 +117,7 @@ impl fmt::Display for Duration {
             ("ms", time::MILLISECOND),
             ("us", time::MICROSECOND),
         ] {
-            if ns >= scale && (ns * 1000) % scale == 0 {
+            if ns >= scale && (ns * 1000).is_multiple_of(scale) {
                 return write!(f, "{}{unit}", ns as f64 / scale as f64);
             }
         }

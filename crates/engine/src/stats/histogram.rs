@@ -37,10 +37,18 @@ impl PartialEq for LatencyHistogram {
 }
 
 impl LatencyHistogram {
-    /// An empty histogram covering 1 ns to one hour.
+    /// An empty histogram covering 1 ns to one hour at 3 significant digits.
     pub fn new() -> Self {
+        Self::with_precision(SIGNIFICANT_DIGITS)
+    }
+
+    /// An empty histogram covering 1 ns to one hour, keeping `digits`
+    /// significant decimal digits (1 to 5). Fewer digits make a smaller,
+    /// faster-to-scan histogram, which suits per-window time series.
+    /// Histograms merge only with others of the same precision.
+    pub fn with_precision(digits: u8) -> Self {
         Self {
-            hist: Histogram::new_with_bounds(1, MAX_TRACKABLE, SIGNIFICANT_DIGITS)
+            hist: Histogram::new_with_bounds(1, MAX_TRACKABLE, digits.clamp(1, 5))
                 .expect("valid histogram bounds"),
             sum: 0,
             clamped: 0,

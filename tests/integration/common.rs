@@ -1,0 +1,65 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tailsim_components::result::RunResult;
+use tailsim_components::spec::ModelSpec;
+use tailsim_runner::execute::{Silent, run_replications};
+use tailsim_runner::stats::Estimate;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the `tailsim` binary with `args` in the repository root.
+pub fn tailsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tailsim"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("tailsim runs")
+}
+
+/// Like [`tailsim`], asserting success; returns stdout.
+pub fn tailsim_ok(args: &[&str]) -> String {
+    let out = tailsim(args);
+    assert!(
+        out.status.success(),
+        "tailsim {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `reps` independent replications of `spec`, using its fixed warm-up.
+pub fn replicate(spec: &ModelSpec, reps: u32) -> Vec<RunResult> {
+    let warmup = spec
+        .sim
+        .fixed_warmup()
+        .expect("tests use a fixed warm-up")
+        .0;
+    run_replications(spec, spec.sim.seed, 0, warmup, 0..reps, &Silent)
+}
+
+/// The 99% confidence interval of the mean of `samples`.
+pub fn ci99(samples: &[f64]) -> (f64, f64) {
+    let (m, h) = Estimate::interval(samples, 0.99);
+    (m, h.expect("at least two replications"))
+}
+
+/// Asserts that `theory` lies in the 99% confidence interval of `samples`.
+pub fn assert_in_ci99(what: &str, samples: &[f64], theory: f64) {
+    let (m, h) = ci99(samples);
+    assert!(
+        (theory - m).abs() <= h,
+        "{what}: theory {theory:.5} outside the 99% CI {m:.5} ± {h:.5} from {} replications",
+        samples.len()
+    );
+}
+
+/// Reads a file to a string.
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}

@@ -1,0 +1,18 @@
+//! tailsim's integration tests: one binary, one module per concern.
+//!
+//! - `theory`: reference formulas from queueing theory, computed from each
+//!   test's own parameters;
+//! - `fidelity`: simulated results against those formulas, with confidence
+//!   intervals from independent replications;
+//! - `properties`: conservation of requests and Little's law;
+//! - `determinism`: byte-identical outputs for the same seed;
+//! - `cli`: the command line, including its error messages;
+//! - `shipped`: every model in `models/` runs.
+
+mod cli;
+mod common;
+mod determinism;
+mod fidelity;
+mod properties;
+mod shipped;
+mod theory;
