@@ -104,3 +104,27 @@ fn littles_law_holds_at_every_service() {
         );
     }
 }
+
+/// Requests born during warm-up are not measured, counters start at the end
+/// of warm-up, and the time series starts there too.
+#[test]
+fn nothing_is_recorded_during_warm_up() {
+    let mut m = random_model(1000.0, 2, 2, Some(50), None, false);
+    m.sim.duration = Duration::from_secs(10);
+    m.sim.warmup = Some(Warmup::Fixed(Duration::from_secs(6)));
+    let r = run(&m, 3).unwrap();
+    // Poisson: 4,000 expected in the 4 measured seconds, sd 63; allow 5 sd.
+    let sent = r.clients[0].sent as f64;
+    assert!((sent - 4000.0).abs() < 5.0 * 4000f64.sqrt(), "sent {sent}");
+    assert!(
+        r.conservation.born as f64 > 9000.0,
+        "the whole run still simulates"
+    );
+    let arrivals = r.services[0].arrivals as f64;
+    assert!(
+        (arrivals - 4000.0).abs() < 5.0 * 4000f64.sqrt(),
+        "arrivals {arrivals}"
+    );
+    assert_eq!(r.series.first().unwrap().start, 6_000_000_000);
+    assert_eq!(r.series.len(), 4);
+}
