@@ -25,12 +25,8 @@ fn mm1_spec() -> ModelSpec {
     let mut m = ModelSpec::default();
     m.sim.duration = Duration::from_secs(SECONDS);
     m.sim.warmup = Some(Warmup::Fixed(Duration::ZERO));
-    m.client
-        .insert("web".into(), ClientSpec::poisson("app", 900.0));
-    m.service.insert(
-        "app".into(),
-        ServiceSpec::new(1, 1, DistSpec::exponential(Duration::from_millis(1))),
-    );
+    m.client.insert("web".into(), ClientSpec::poisson("app", 900.0));
+    m.service.insert("app".into(), ServiceSpec::new(1, 1, DistSpec::exponential(Duration::from_millis(1))));
     m
 }
 
@@ -38,13 +34,11 @@ fn mm1_spec() -> ModelSpec {
 fn tailsim_mm1(bencher: divan::Bencher) {
     let spec = mm1_spec();
     let customers = Simulation::new(&spec, 1).unwrap().run().clients[0].ok;
-    bencher
-        .counter(divan::counter::ItemsCount::new(customers))
-        .bench(|| {
-            let r = Simulation::new(&spec, 1).unwrap().run();
-            assert_eq!(r.clients[0].ok, customers);
-            r
-        });
+    bencher.counter(divan::counter::ItemsCount::new(customers)).bench(|| {
+        let r = Simulation::new(&spec, 1).unwrap().run();
+        assert_eq!(r.clients[0].ok, customers);
+        r
+    });
 }
 
 #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -73,19 +67,11 @@ fn handwritten_mm1() -> (u64, Histogram<u64>) {
         match kind {
             Kind::Arrival => {
                 seq += 1;
-                heap.push(Reverse((
-                    now + inter.sample(&mut rng) as u64,
-                    seq,
-                    Kind::Arrival,
-                )));
+                heap.push(Reverse((now + inter.sample(&mut rng) as u64, seq, Kind::Arrival)));
                 if in_service.is_none() {
                     in_service = Some(now);
                     seq += 1;
-                    heap.push(Reverse((
-                        now + service.sample(&mut rng) as u64,
-                        seq,
-                        Kind::Departure,
-                    )));
+                    heap.push(Reverse((now + service.sample(&mut rng) as u64, seq, Kind::Departure)));
                 } else {
                     queue.push_back(now);
                 }
@@ -97,11 +83,7 @@ fn handwritten_mm1() -> (u64, Histogram<u64>) {
                 if let Some(next) = queue.pop_front() {
                     in_service = Some(next);
                     seq += 1;
-                    heap.push(Reverse((
-                        now + service.sample(&mut rng) as u64,
-                        seq,
-                        Kind::Departure,
-                    )));
+                    heap.push(Reverse((now + service.sample(&mut rng) as u64, seq, Kind::Departure)));
                 }
             }
         }
@@ -112,7 +94,5 @@ fn handwritten_mm1() -> (u64, Histogram<u64>) {
 #[divan::bench(sample_count = 10)]
 fn handwritten_loop_mm1(bencher: divan::Bencher) {
     let customers = handwritten_mm1().0;
-    bencher
-        .counter(divan::counter::ItemsCount::new(customers))
-        .bench(handwritten_mm1);
+    bencher.counter(divan::counter::ItemsCount::new(customers)).bench(handwritten_mm1);
 }

@@ -48,26 +48,16 @@ impl Hash for Item {
 
 impl Default for IndexedQueue {
     fn default() -> Self {
-        Self {
-            pq: PriorityQueue::new(),
-        }
+        Self { pq: PriorityQueue::new() }
     }
 }
 
 impl EventSet<Payload> for IndexedQueue {
     fn push(&mut self, key: Key, payload: Payload) {
-        self.pq.push(
-            Item {
-                seq: key.seq,
-                payload,
-            },
-            std::cmp::Reverse(key),
-        );
+        self.pq.push(Item { seq: key.seq, payload }, std::cmp::Reverse(key));
     }
     fn pop(&mut self) -> Option<(Key, Payload)> {
-        self.pq
-            .pop()
-            .map(|(item, std::cmp::Reverse(k))| (k, item.payload))
+        self.pq.pop().map(|(item, std::cmp::Reverse(k))| (k, item.payload))
     }
     fn len(&self) -> usize {
         self.pq.len()
@@ -83,12 +73,7 @@ struct Hold<S> {
 
 impl<S: EventSet<Payload> + Default> Hold<S> {
     fn new(n: usize) -> Self {
-        let mut h = Hold {
-            set: S::default(),
-            rng: stream(1, "hold"),
-            exp: Exp::new(1e-6).unwrap(),
-            seq: 0,
-        };
+        let mut h = Hold { set: S::default(), rng: stream(1, "hold"), exp: Exp::new(1e-6).unwrap(), seq: 0 };
         for _ in 0..n {
             let t = h.exp.sample(&mut h.rng) as u64;
             h.push(t);
@@ -99,13 +84,7 @@ impl<S: EventSet<Payload> + Default> Hold<S> {
     #[inline]
     fn push(&mut self, time: u64) {
         self.seq += 1;
-        self.set.push(
-            Key {
-                time,
-                seq: self.seq,
-            },
-            Payload([self.seq, time]),
-        );
+        self.set.push(Key { time, seq: self.seq }, Payload([self.seq, time]));
     }
 
     #[inline]
@@ -124,13 +103,11 @@ fn hold<S: EventSet<Payload> + Default>(bencher: divan::Bencher, n: usize) {
         h.step();
     }
     let _ = h.rng.next_u64();
-    bencher
-        .counter(divan::counter::ItemsCount::new(OPS))
-        .bench_local(|| {
-            for _ in 0..OPS {
-                h.step();
-            }
-        });
+    bencher.counter(divan::counter::ItemsCount::new(OPS)).bench_local(|| {
+        for _ in 0..OPS {
+            h.step();
+        }
+    });
 }
 
 #[divan::bench(args = SIZES, sample_count = 20)]

@@ -21,8 +21,61 @@ pub struct Cli {
 pub enum Command {
     /// Run a model's replications and write its results directory.
     Run(RunArgs),
+    /// Run an experiment: sweep parameters, replicate every point, check SLOs.
+    Sweep(SweepArgs),
+    /// Combine the output directories of a sharded sweep.
+    Merge(MergeArgs),
     /// Validate a model and print a static capacity analysis.
     Check(CheckArgs),
+    /// Regenerate the plots (SVG) of a results directory.
+    Plot(PlotArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlotArgs {
+    /// A results directory written by `run`, `sweep` or `merge`.
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// The experiment file (TOML).
+    pub experiment: PathBuf,
+    /// Worker threads [default: all cores].
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Run only points whose index is K modulo N, then combine shards with
+    /// `tailsim merge`. Without it, SLURM_ARRAY_TASK_ID or
+    /// JOB_COMPLETION_INDEX gives K (with --shards N).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<tailsim_runner::sweep::Shard>,
+    /// The number of shards when K comes from SLURM_ARRAY_TASK_ID or
+    /// JOB_COMPLETION_INDEX (Slurm's SLURM_ARRAY_TASK_COUNT is used if set).
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u32>,
+    /// Keep points an interrupted run already finished in the output directory.
+    #[arg(long)]
+    pub resume: bool,
+    /// Override a model field at every point, such as `sim.duration=10s`.
+    /// Applied after the experiment's own settings, before its axes.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
+    pub set: Vec<Override>,
+    /// Replications per point (replaces the experiment's setting).
+    #[arg(long)]
+    pub replications: Option<u32>,
+    /// Results directory [default: results/<experiment name>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Shard output directories.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where the combined results go.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,7 +1,10 @@
 //! One module per subcommand.
 
 mod check;
+mod merge;
+mod plot;
 mod run;
+mod sweep;
 
 use std::process::ExitCode;
 
@@ -10,7 +13,10 @@ use crate::cli::{Cli, Command};
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Sweep(args) => sweep::run(args),
+        Command::Merge(args) => merge::run(args),
         Command::Check(args) => check::check(args),
+        Command::Plot(args) => plot::run(args),
     }
 }
 
@@ -18,9 +24,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 pub fn set_jobs(jobs: Option<usize>) -> anyhow::Result<()> {
     if let Some(n) = jobs {
         anyhow::ensure!(n >= 1, "--jobs must be at least 1");
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global()?;
+        rayon::ThreadPoolBuilder::new().num_threads(n).build_global()?;
     }
     Ok(())
 }

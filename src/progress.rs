@@ -7,6 +7,8 @@ use tailsim_runner::execute::Progress;
 pub struct Bar {
     bar: ProgressBar,
     events: std::sync::atomic::AtomicU64,
+    points_done: std::sync::atomic::AtomicU64,
+    points_total: std::sync::atomic::AtomicU64,
     started: std::time::Instant,
 }
 
@@ -18,6 +20,8 @@ impl Bar {
         Self {
             bar,
             events: Default::default(),
+            points_done: Default::default(),
+            points_total: Default::default(),
             started: std::time::Instant::now(),
         }
     }
@@ -33,12 +37,25 @@ impl Bar {
     }
 }
 
+impl Bar {
+    /// Shows points done alongside replications.
+    pub fn set_points(&self, total: u64) {
+        self.points_total.store(total, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 impl Progress for Bar {
+    fn add_work(&self, replications: u64) {
+        self.bar.inc_length(replications);
+    }
+
+    fn point_done(&self) {
+        self.points_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
     fn replication_done(&self, events: u64) {
-        self.events
-            .fetch_add(events, std::sync::atomic::Ordering::Relaxed);
-        self.bar
-            .set_message(format!("{:.2}M events/s", self.events_per_second() / 1e6));
+        self.events.fetch_add(events, std::sync::atomic::Ordering::Relaxed);
+        self.bar.set_message(format!("{:.2}M events/s", self.events_per_second() / 1e6));
         self.bar.inc(1);
     }
 }

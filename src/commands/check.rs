@@ -14,17 +14,9 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let analysis = analyse(&spec);
     println!("{}: valid model\n", args.model.display());
     let mut rows = vec![
-        [
-            "service",
-            "replicas×workers",
-            "mean service ms",
-            "offered req/s",
-            "capacity req/s",
-            "utilisation",
-            "",
-        ]
-        .map(String::from)
-        .to_vec(),
+        ["service", "replicas×workers", "mean service ms", "offered req/s", "capacity req/s", "utilisation", ""]
+            .map(String::from)
+            .to_vec(),
     ];
     let mut unstable = false;
     let mut warnings = Vec::new();
@@ -60,9 +52,5 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     for w in &warnings {
         println!("warning: {w}");
     }
-    Ok(if unstable {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if unstable { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

@@ -30,31 +30,13 @@ fn run_prints_the_table_and_writes_summary() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    for needle in [
-        "offered",
-        "throughput",
-        "p99",
-        "p99.9",
-        "utilisation",
-        "requests measured",
-        "5 replications",
-    ] {
+    for needle in ["offered", "throughput", "p99", "p99.9", "utilisation", "requests measured", "5 replications"] {
         assert!(stdout.contains(needle), "missing `{needle}` in:\n{stdout}");
     }
-    let summary: serde_json::Value =
-        serde_json::from_str(&crate::common::read(&out.join("summary.json"))).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&crate::common::read(&out.join("summary.json"))).unwrap();
     let p = &summary["points"][0];
     assert_eq!(p["replications"], 5);
-    for key in [
-        "offered_rps",
-        "throughput_rps",
-        "mean_ms",
-        "p50_ms",
-        "p90_ms",
-        "p99_ms",
-        "p999_ms",
-        "max_ms",
-    ] {
+    for key in ["offered_rps", "throughput_rps", "mean_ms", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"] {
         assert!(p["headline"][key]["mean"].is_number(), "{key}");
     }
     assert!(p["services"][0]["utilisation"]["mean"].as_f64().unwrap() > 0.8);
@@ -82,10 +64,7 @@ fn misspelled_field_gets_location_and_suggestion() {
 #[test]
 fn unknown_component_gets_a_suggestion() {
     let tmp = tempfile::tempdir().unwrap();
-    let path = write_model(
-        tmp.path(),
-        &GOOD.replace("target = \"app\"", "target = \"ap\""),
-    );
+    let path = write_model(tmp.path(), &GOOD.replace("target = \"app\"", "target = \"ap\""));
     let err = stderr_of(&["check", &path]);
     assert!(err.contains("no balancer or service named `ap`"), "{err}");
     assert!(err.contains(&format!("{path}:5:10")), "{err}");
@@ -97,15 +76,9 @@ fn impossible_values_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let path = write_model(tmp.path(), &GOOD.replace("rate = 100.0", "rate = -3.0"));
     let err = stderr_of(&["run", &path]);
-    assert!(
-        err.contains("`client.web.rate`: must be a positive number"),
-        "{err}"
-    );
+    assert!(err.contains("`client.web.rate`: must be a positive number"), "{err}");
     let err = stderr_of(&["run", "models/mm1.toml", "--set", "service.app.workers=0"]);
-    assert!(
-        err.contains("`service.app.workers`: must be at least 1"),
-        "{err}"
-    );
+    assert!(err.contains("`service.app.workers`: must be at least 1"), "{err}");
     assert!(err.contains("--set service.app.workers=0"), "{err}");
 }
 
@@ -146,4 +119,29 @@ fn check_prints_the_capacity_analysis() {
     assert!(stdout.contains("valid model"), "{stdout}");
     assert!(stdout.contains("4000.0"), "capacity 4 x 2 / 2 ms: {stdout}");
     assert!(stdout.contains("0.750"), "utilisation: {stdout}");
+}
+
+#[test]
+fn automatic_warm_up_is_detected_and_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("auto");
+    let stdout = tailsim_ok(&[
+        "run",
+        "models/mm1.toml",
+        "--set",
+        "sim.warmup=auto",
+        "--set",
+        "sim.duration=60s",
+        "--replications",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(stdout.contains("mser5"), "{stdout}");
+    let summary: serde_json::Value = serde_json::from_str(&crate::common::read(&out.join("summary.json"))).unwrap();
+    let p = &summary["points"][0];
+    assert_eq!(p["warmup_method"], "mser5");
+    let w = p["warmup_s"].as_f64().unwrap();
+    assert!((0.0..=30.0).contains(&w), "warm-up {w} s is at most half the run");
+    assert!((p["measured_s"].as_f64().unwrap() - (60.0 - w)).abs() < 1e-9);
 }

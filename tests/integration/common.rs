@@ -15,31 +15,19 @@ pub fn root() -> PathBuf {
 
 /// Runs the `tailsim` binary with `args` in the repository root.
 pub fn tailsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tailsim"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("tailsim runs")
+    Command::new(env!("CARGO_BIN_EXE_tailsim")).args(args).current_dir(root()).output().expect("tailsim runs")
 }
 
 /// Like [`tailsim`], asserting success; returns stdout.
 pub fn tailsim_ok(args: &[&str]) -> String {
     let out = tailsim(args);
-    assert!(
-        out.status.success(),
-        "tailsim {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "tailsim {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
 
 /// `reps` independent replications of `spec`, using its fixed warm-up.
 pub fn replicate(spec: &ModelSpec, reps: u32) -> Vec<RunResult> {
-    let warmup = spec
-        .sim
-        .fixed_warmup()
-        .expect("tests use a fixed warm-up")
-        .0;
+    let warmup = spec.sim.fixed_warmup().expect("tests use a fixed warm-up").0;
     run_replications(spec, spec.sim.seed, 0, warmup, 0..reps, &Silent)
 }
 

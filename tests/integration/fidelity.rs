@@ -5,8 +5,7 @@
 
 use tailsim_components::result::RunResult;
 use tailsim_components::spec::{
-    BalancerPolicySpec, BalancerSpec, ClientSpec, DistSpec, Duration, ModelSpec, ServiceSpec,
-    Warmup,
+    BalancerPolicySpec, BalancerSpec, ClientSpec, DistSpec, Duration, ModelSpec, ServiceSpec, Warmup,
 };
 
 use crate::common::{assert_in_ci99, ci99, replicate};
@@ -20,38 +19,24 @@ fn mmc_model(rho: f64, c: u32, secs: u64, seed: u64) -> ModelSpec {
     m.sim.duration = Duration::from_secs(secs);
     m.sim.warmup = Some(Warmup::Fixed(Duration::from_secs(secs / 10)));
     m.sim.seed = seed;
-    m.client.insert(
-        "load".into(),
-        ClientSpec::poisson("queue", rho * c as f64 * 1000.0),
-    );
-    m.service.insert(
-        "queue".into(),
-        ServiceSpec::new(1, c, DistSpec::exponential(Duration::from_millis(1))),
-    );
+    m.client.insert("load".into(), ClientSpec::poisson("queue", rho * c as f64 * 1000.0));
+    m.service.insert("queue".into(), ServiceSpec::new(1, c, DistSpec::exponential(Duration::from_millis(1))));
     m
 }
 
 fn client_means(runs: &[RunResult]) -> Vec<f64> {
-    runs.iter()
-        .map(|r| r.clients[0].latency_ok.mean().unwrap() / MS)
-        .collect()
+    runs.iter().map(|r| r.clients[0].latency_ok.mean().unwrap() / MS).collect()
 }
 
 fn client_quantiles(runs: &[RunResult], q: f64) -> Vec<f64> {
-    runs.iter()
-        .map(|r| r.clients[0].latency_ok.quantile(q).unwrap() as f64 / MS)
-        .collect()
+    runs.iter().map(|r| r.clients[0].latency_ok.quantile(q).unwrap() as f64 / MS).collect()
 }
 
 fn check_mmc(rho: f64, c: u32, secs: u64, seed: u64) {
     let runs = replicate(&mmc_model(rho, c, secs, seed), 20);
     let lambda = rho * c as f64;
     let label = format!("M/M/{c} at rho {rho}");
-    assert_in_ci99(
-        &format!("{label}: mean T"),
-        &client_means(&runs),
-        theory::mmc_mean(lambda, 1.0, c),
-    );
+    assert_in_ci99(&format!("{label}: mean T"), &client_means(&runs), theory::mmc_mean(lambda, 1.0, c));
     for q in [0.5, 0.99] {
         assert_in_ci99(
             &format!("{label}: p{} T", q * 100.0),
@@ -59,25 +44,14 @@ fn check_mmc(rho: f64, c: u32, secs: u64, seed: u64) {
             theory::mmc_quantile(lambda, 1.0, c, q),
         );
     }
-    let waited: Vec<f64> = runs
-        .iter()
-        .map(|r| r.services[0].waited as f64 / r.services[0].arrivals as f64)
-        .collect();
-    assert_in_ci99(
-        &format!("{label}: P(wait)"),
-        &waited,
-        theory::erlang_c(lambda, 1.0, c),
-    );
+    let waited: Vec<f64> = runs.iter().map(|r| r.services[0].waited as f64 / r.services[0].arrivals as f64).collect();
+    assert_in_ci99(&format!("{label}: P(wait)"), &waited, theory::erlang_c(lambda, 1.0, c));
 }
 
 #[test]
 fn mm1_at_rho_half() {
     let runs = replicate(&mmc_model(0.5, 1, 60, 11), 20);
-    assert_in_ci99(
-        "M/M/1 rho 0.5 mean T",
-        &client_means(&runs),
-        theory::mm1_mean(0.5, 1.0),
-    );
+    assert_in_ci99("M/M/1 rho 0.5 mean T", &client_means(&runs), theory::mm1_mean(0.5, 1.0));
     for q in [0.5, 0.99, 0.999] {
         assert_in_ci99(
             &format!("M/M/1 rho 0.5 p{} T", q * 100.0),
@@ -90,16 +64,8 @@ fn mm1_at_rho_half() {
 #[test]
 fn mm1_at_rho_nine_tenths() {
     let runs = replicate(&mmc_model(0.9, 1, 200, 12), 20);
-    assert_in_ci99(
-        "M/M/1 rho 0.9 mean T",
-        &client_means(&runs),
-        theory::mm1_mean(0.9, 1.0),
-    );
-    assert_in_ci99(
-        "M/M/1 rho 0.9 p99 T",
-        &client_quantiles(&runs, 0.99),
-        theory::mm1_quantile(0.9, 1.0, 0.99),
-    );
+    assert_in_ci99("M/M/1 rho 0.9 mean T", &client_means(&runs), theory::mm1_mean(0.9, 1.0));
+    assert_in_ci99("M/M/1 rho 0.9 p99 T", &client_quantiles(&runs, 0.99), theory::mm1_quantile(0.9, 1.0, 0.99));
 }
 
 #[test]
@@ -116,17 +82,8 @@ fn mmc_with_four_workers() {
 fn balanced_model(policy: BalancerPolicySpec, rho: f64, secs: u64, seed: u64) -> ModelSpec {
     let mut m = mmc_model(rho, 4, secs, seed);
     m.client.get_mut("load").unwrap().target = "lb".into();
-    m.balancer.insert(
-        "lb".into(),
-        BalancerSpec {
-            target: "queue".into(),
-            policy,
-        },
-    );
-    m.service.insert(
-        "queue".into(),
-        ServiceSpec::new(4, 1, DistSpec::exponential(Duration::from_millis(1))),
-    );
+    m.balancer.insert("lb".into(), BalancerSpec { target: "queue".into(), policy });
+    m.service.insert("queue".into(), ServiceSpec::new(4, 1, DistSpec::exponential(Duration::from_millis(1))));
     m
 }
 
@@ -143,33 +100,17 @@ fn one_queue_with_c_workers_is_not_c_queues_behind_a_balancer() {
     // chance, not bias. The check now uses 20 replications, like the others.
     let rho = 0.8;
     let shared = client_means(&replicate(&mmc_model(rho, 4, 60, 21), 20));
-    let random = client_means(&replicate(
-        &balanced_model(BalancerPolicySpec::Random, rho, 60, 22),
-        20,
-    ));
-    let round_robin = client_means(&replicate(
-        &balanced_model(BalancerPolicySpec::RoundRobin, rho, 60, 23),
-        20,
-    ));
+    let random = client_means(&replicate(&balanced_model(BalancerPolicySpec::Random, rho, 60, 22), 20));
+    let round_robin = client_means(&replicate(&balanced_model(BalancerPolicySpec::RoundRobin, rho, 60, 23), 20));
 
     assert_in_ci99("M/M/4 mean T", &shared, theory::mmc_mean(4.0 * rho, 1.0, 4));
-    assert_in_ci99(
-        "random split: each replica M/M/1",
-        &random,
-        theory::mm1_mean(rho, 1.0),
-    );
+    assert_in_ci99("random split: each replica M/M/1", &random, theory::mm1_mean(rho, 1.0));
 
     let (s, sh) = ci99(&shared);
     let (rr, rrh) = ci99(&round_robin);
     let (r, rh) = ci99(&random);
-    assert!(
-        s + sh < rr - rrh,
-        "shared queue {s:.3}±{sh:.3} should beat round robin {rr:.3}±{rrh:.3}"
-    );
-    assert!(
-        rr + rrh < r - rh,
-        "round robin {rr:.3}±{rrh:.3} should beat random {r:.3}±{rh:.3}"
-    );
+    assert!(s + sh < rr - rrh, "shared queue {s:.3}±{sh:.3} should beat round robin {rr:.3}±{rrh:.3}");
+    assert!(rr + rrh < r - rh, "round robin {rr:.3}±{rrh:.3} should beat random {r:.3}±{rh:.3}");
     // The lesson in numbers: at rho 0.8 the shared queue's mean is about 2.5
     // times smaller than the random split's.
     assert!(r / s > 2.0, "random {r:.3} vs shared {s:.3}");

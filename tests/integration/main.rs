@@ -7,7 +7,8 @@
 //! - `properties`: conservation of requests and Little's law;
 //! - `determinism`: byte-identical outputs for the same seed;
 //! - `cli`: the command line, including its error messages;
-//! - `shipped`: every model in `models/` runs.
+//! - `sweeps`: experiments, shards, merge, resume, golden outputs;
+//! - `shipped`: every model in `models/` and experiment in `experiments/` runs.
 
 mod cli;
 mod common;
@@ -15,4 +16,5 @@ mod determinism;
 mod fidelity;
 mod properties;
 mod shipped;
+mod sweeps;
 mod theory;

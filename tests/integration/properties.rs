@@ -4,8 +4,7 @@
 use proptest::prelude::*;
 use tailsim_components::sim::run;
 use tailsim_components::spec::{
-    BalancerPolicySpec, BalancerSpec, ClientSpec, DistSpec, Duration, ModelSpec, ServiceSpec,
-    Warmup,
+    BalancerPolicySpec, BalancerSpec, ClientSpec, DistSpec, Duration, ModelSpec, ServiceSpec, Warmup,
 };
 
 use crate::common::{assert_in_ci99, replicate};
@@ -23,23 +22,9 @@ fn random_model(
     m.sim.warmup = Some(Warmup::Fixed(Duration::from_millis(200)));
     m.client.insert("c".into(), ClientSpec::poisson("lb", rate));
     m.client.get_mut("c").unwrap().timeout = timeout_ms.map(Duration::from_millis);
-    let policy = if random_lb {
-        BalancerPolicySpec::Random
-    } else {
-        BalancerPolicySpec::RoundRobin
-    };
-    m.balancer.insert(
-        "lb".into(),
-        BalancerSpec {
-            target: "s".into(),
-            policy,
-        },
-    );
-    let mut s = ServiceSpec::new(
-        replicas,
-        workers,
-        DistSpec::lognormal(Duration::from_millis(2), 1.0),
-    );
+    let policy = if random_lb { BalancerPolicySpec::Random } else { BalancerPolicySpec::RoundRobin };
+    m.balancer.insert("lb".into(), BalancerSpec { target: "s".into(), policy });
+    let mut s = ServiceSpec::new(replicas, workers, DistSpec::lognormal(Duration::from_millis(2), 1.0));
     s.queue_capacity = cap;
     m.service.insert("s".into(), s);
     m
@@ -97,11 +82,7 @@ fn littles_law_holds_at_every_service() {
             })
             .collect();
         let mean_lw = lambda_w.iter().sum::<f64>() / lambda_w.len() as f64;
-        assert_in_ci99(
-            &format!("Little's law at {}", runs[0].services[si].name),
-            &l,
-            mean_lw,
-        );
+        assert_in_ci99(&format!("Little's law at {}", runs[0].services[si].name), &l, mean_lw);
     }
 }
 
@@ -116,15 +97,9 @@ fn nothing_is_recorded_during_warm_up() {
     // Poisson: 4,000 expected in the 4 measured seconds, sd 63; allow 5 sd.
     let sent = r.clients[0].sent as f64;
     assert!((sent - 4000.0).abs() < 5.0 * 4000f64.sqrt(), "sent {sent}");
-    assert!(
-        r.conservation.born as f64 > 9000.0,
-        "the whole run still simulates"
-    );
+    assert!(r.conservation.born as f64 > 9000.0, "the whole run still simulates");
     let arrivals = r.services[0].arrivals as f64;
-    assert!(
-        (arrivals - 4000.0).abs() < 5.0 * 4000f64.sqrt(),
-        "arrivals {arrivals}"
-    );
+    assert!((arrivals - 4000.0).abs() < 5.0 * 4000f64.sqrt(), "arrivals {arrivals}");
     assert_eq!(r.series.first().unwrap().start, 6_000_000_000);
     assert_eq!(r.series.len(), 4);
 }

@@ -1,39 +1,52 @@
-//! Every shipped model runs, briefly, and Little's law holds in it.
+//! Every shipped model and experiment runs, shortened so the suite stays
+//! quick; the files' own settings are what the README commands exercise.
 
-use crate::common::{root, tailsim_ok};
+use std::path::PathBuf;
+
+use crate::common::{root, tailsim, tailsim_ok};
+
+fn toml_files(dir: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    v.sort();
+    v
+}
+
+const SHORT: [&str; 6] = ["--replications", "2", "--set", "sim.duration=10s", "--set", "sim.warmup=1s"];
 
 #[test]
 fn every_model_runs() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut count = 0;
-    let mut entries: Vec<_> = std::fs::read_dir(root().join("models"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-    {
+    let models = toml_files("models");
+    assert!(models.len() >= 2, "expected shipped models");
+    for path in models {
         let name = path.file_stem().unwrap().to_str().unwrap().to_string();
         let out = tmp.path().join(&name);
         tailsim_ok(&["check", path.to_str().unwrap()]);
-        // Shortened so the suite stays quick; the model's own settings are
-        // exercised by the README commands.
-        tailsim_ok(&[
-            "run",
-            path.to_str().unwrap(),
-            "--replications",
-            "2",
-            "--set",
-            "sim.duration=10s",
-            "--set",
-            "sim.warmup=1s",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let mut args = vec!["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()];
+        args.extend(SHORT);
+        tailsim_ok(&args);
         assert!(out.join("summary.json").exists(), "{name}");
-        count += 1;
     }
-    assert!(count >= 2, "expected shipped models, found {count}");
+}
+
+#[test]
+fn every_experiment_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let experiments = toml_files("experiments");
+    assert!(!experiments.is_empty(), "expected shipped experiments");
+    for path in experiments {
+        let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+        let out = tmp.path().join(&name);
+        let mut args = vec!["sweep", path.to_str().unwrap(), "--out", out.to_str().unwrap()];
+        args.extend(SHORT);
+        let o = tailsim(&args);
+        // Exit 3 means an SLO failed, which shortened runs may well do.
+        assert!(matches!(o.status.code(), Some(0) | Some(3)), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(out.join("summary.json").exists(), "{name}");
+        assert!(out.join("points.csv").exists(), "{name}");
+    }
 }

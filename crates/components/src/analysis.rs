@@ -32,11 +32,7 @@ pub struct ServiceLoad {
 impl ServiceLoad {
     /// Offered load over capacity.
     pub fn utilisation(&self) -> f64 {
-        if self.capacity_rps > 0.0 {
-            self.offered_rps / self.capacity_rps
-        } else {
-            f64::INFINITY
-        }
+        if self.capacity_rps > 0.0 { self.offered_rps / self.capacity_rps } else { f64::INFINITY }
     }
 
     /// Whether the queue would grow without bound.
@@ -66,9 +62,7 @@ pub fn analyse(spec: &ModelSpec) -> Analysis {
         .service
         .iter()
         .map(|(name, s)| {
-            let mean_s = Dist::new(&s.service_time)
-                .map(|d| d.mean() / 1e9)
-                .unwrap_or(f64::NAN);
+            let mean_s = Dist::new(&s.service_time).map(|d| d.mean() / 1e9).unwrap_or(f64::NAN);
             ServiceLoad {
                 name: name.clone(),
                 offered_rps: offered.get(name.as_str()).copied().unwrap_or(0.0),
@@ -107,11 +101,7 @@ pub fn check_stable(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
             )
         })
         .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
 #[cfg(test)]
@@ -122,21 +112,10 @@ mod tests {
     #[test]
     fn utilisation_follows_rates_through_balancers() {
         let mut m = ModelSpec::default();
-        m.client
-            .insert("a".into(), ClientSpec::poisson("lb", 300.0));
-        m.client
-            .insert("b".into(), ClientSpec::poisson("app", 100.0));
-        m.balancer.insert(
-            "lb".into(),
-            BalancerSpec {
-                target: "app".into(),
-                policy: Default::default(),
-            },
-        );
-        m.service.insert(
-            "app".into(),
-            ServiceSpec::new(2, 2, DistSpec::exponential(Duration::from_millis(4))),
-        );
+        m.client.insert("a".into(), ClientSpec::poisson("lb", 300.0));
+        m.client.insert("b".into(), ClientSpec::poisson("app", 100.0));
+        m.balancer.insert("lb".into(), BalancerSpec { target: "app".into(), policy: Default::default() });
+        m.service.insert("app".into(), ServiceSpec::new(2, 2, DistSpec::exponential(Duration::from_millis(4))));
         let a = analyse(&m);
         let app = &a.services[0];
         assert_eq!(app.offered_rps, 400.0);

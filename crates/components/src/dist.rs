@@ -19,25 +19,11 @@ const Z99: f64 = 2.326_347_874_040_841;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Dist {
     Constant(Time),
-    Exponential {
-        mean: f64,
-    },
-    Uniform {
-        low: f64,
-        high: f64,
-    },
-    LogNormal {
-        mu: f64,
-        sigma: f64,
-    },
-    Pareto {
-        scale: f64,
-        shape: f64,
-    },
-    Mixture {
-        cumulative: Vec<f64>,
-        parts: Vec<Dist>,
-    },
+    Exponential { mean: f64 },
+    Uniform { low: f64, high: f64 },
+    LogNormal { mu: f64, sigma: f64 },
+    Pareto { scale: f64, shape: f64 },
+    Mixture { cumulative: Vec<f64>, parts: Vec<Dist> },
     Samples(Vec<Time>),
     Percentiles(Vec<(f64, f64)>),
 }
@@ -48,46 +34,32 @@ impl Dist {
     pub fn new(spec: &DistSpec) -> Result<Dist, String> {
         Ok(match spec {
             DistSpec::Constant { value } => Dist::Constant(value.0),
-            DistSpec::Exponential { mean } => Dist::Exponential {
-                mean: mean.0 as f64,
-            },
+            DistSpec::Exponential { mean } => Dist::Exponential { mean: mean.0 as f64 },
             DistSpec::Uniform { low, high } => {
                 if low > high {
                     return Err("uniform needs low <= high".into());
                 }
-                Dist::Uniform {
-                    low: low.0 as f64,
-                    high: high.0 as f64,
-                }
+                Dist::Uniform { low: low.0 as f64, high: high.0 as f64 }
             }
             DistSpec::LogNormal { mean, cv } => {
                 if !(*cv > 0.0 && cv.is_finite()) || mean.0 == 0 {
                     return Err("lognormal needs a positive mean and cv".into());
                 }
                 let sigma2 = (1.0 + cv * cv).ln();
-                Dist::LogNormal {
-                    mu: (mean.0 as f64).ln() - sigma2 / 2.0,
-                    sigma: sigma2.sqrt(),
-                }
+                Dist::LogNormal { mu: (mean.0 as f64).ln() - sigma2 / 2.0, sigma: sigma2.sqrt() }
             }
             DistSpec::LogNormalQuantiles { p50, p99 } => {
                 if p50.0 == 0 || p99 <= p50 {
                     return Err("lognormal needs 0 < p50 < p99".into());
                 }
                 let mu = (p50.0 as f64).ln();
-                Dist::LogNormal {
-                    mu,
-                    sigma: ((p99.0 as f64).ln() - mu) / Z99,
-                }
+                Dist::LogNormal { mu, sigma: ((p99.0 as f64).ln() - mu) / Z99 }
             }
             DistSpec::Pareto { scale, shape } => {
                 if !(*shape > 0.0 && shape.is_finite()) {
                     return Err("pareto needs a positive shape".into());
                 }
-                Dist::Pareto {
-                    scale: scale.0 as f64,
-                    shape: *shape,
-                }
+                Dist::Pareto { scale: scale.0 as f64, shape: *shape }
             }
             DistSpec::Mixture(parts) => {
                 if parts.is_empty() || parts.iter().any(|(w, _)| !(*w > 0.0 && w.is_finite())) {
@@ -103,10 +75,7 @@ impl Dist {
                     built.push(Dist::new(d)?);
                 }
                 *cumulative.last_mut().unwrap() = 1.0;
-                Dist::Mixture {
-                    cumulative,
-                    parts: built,
-                }
+                Dist::Mixture { cumulative, parts: built }
             }
             DistSpec::Samples(s) => {
                 if s.is_empty() {
@@ -114,9 +83,7 @@ impl Dist {
                 }
                 Dist::Samples(s.iter().map(|d| d.0).collect())
             }
-            DistSpec::Percentiles(table) => {
-                Dist::Percentiles(table.iter().map(|&(q, d)| (q, d.0 as f64)).collect())
-            }
+            DistSpec::Percentiles(table) => Dist::Percentiles(table.iter().map(|&(q, d)| (q, d.0 as f64)).collect()),
         })
     }
 
@@ -147,9 +114,7 @@ impl Dist {
             Dist::Samples(s) => s[rng.random_range(0..s.len())],
             Dist::Percentiles(table) => {
                 let u = unit(rng);
-                let i = table
-                    .partition_point(|&(q, _)| q <= u)
-                    .clamp(1, table.len() - 1);
+                let i = table.partition_point(|&(q, _)| q <= u).clamp(1, table.len() - 1);
                 let (q0, v0) = table[i - 1];
                 let (q1, v1) = table[i];
                 let f = if q1 > q0 { (u - q0) / (q1 - q0) } else { 0.0 };
@@ -172,15 +137,9 @@ impl Dist {
                     shape * scale / (shape - 1.0)
                 }
             }
-            Dist::Mixture { cumulative, parts } => weights(cumulative)
-                .zip(parts)
-                .map(|(w, d)| w * d.mean())
-                .sum(),
+            Dist::Mixture { cumulative, parts } => weights(cumulative).zip(parts).map(|(w, d)| w * d.mean()).sum(),
             Dist::Samples(s) => s.iter().map(|&v| v as f64).sum::<f64>() / s.len() as f64,
-            Dist::Percentiles(t) => t
-                .windows(2)
-                .map(|w| (w[1].0 - w[0].0) * (w[0].1 + w[1].1) / 2.0)
-                .sum(),
+            Dist::Percentiles(t) => t.windows(2).map(|w| (w[1].0 - w[0].0) * (w[0].1 + w[1].1) / 2.0).sum(),
         }
     }
 
@@ -198,10 +157,9 @@ impl Dist {
                     shape * scale * scale / (shape - 2.0)
                 }
             }
-            Dist::Mixture { cumulative, parts } => weights(cumulative)
-                .zip(parts)
-                .map(|(w, d)| w * d.second_moment())
-                .sum(),
+            Dist::Mixture { cumulative, parts } => {
+                weights(cumulative).zip(parts).map(|(w, d)| w * d.second_moment()).sum()
+            }
             Dist::Samples(s) => s.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / s.len() as f64,
             Dist::Percentiles(t) => t
                 .windows(2)
@@ -218,33 +176,16 @@ impl Dist {
     pub fn scaled(&self, factor: f64) -> Dist {
         match self {
             Dist::Constant(v) => Dist::Constant(from_nanos_f64(*v as f64 * factor)),
-            Dist::Exponential { mean } => Dist::Exponential {
-                mean: mean * factor,
-            },
-            Dist::Uniform { low, high } => Dist::Uniform {
-                low: low * factor,
-                high: high * factor,
-            },
-            Dist::LogNormal { mu, sigma } => Dist::LogNormal {
-                mu: mu + factor.ln(),
-                sigma: *sigma,
-            },
-            Dist::Pareto { scale, shape } => Dist::Pareto {
-                scale: scale * factor,
-                shape: *shape,
-            },
+            Dist::Exponential { mean } => Dist::Exponential { mean: mean * factor },
+            Dist::Uniform { low, high } => Dist::Uniform { low: low * factor, high: high * factor },
+            Dist::LogNormal { mu, sigma } => Dist::LogNormal { mu: mu + factor.ln(), sigma: *sigma },
+            Dist::Pareto { scale, shape } => Dist::Pareto { scale: scale * factor, shape: *shape },
             Dist::Mixture { cumulative, parts } => Dist::Mixture {
                 cumulative: cumulative.clone(),
                 parts: parts.iter().map(|p| p.scaled(factor)).collect(),
             },
-            Dist::Samples(s) => Dist::Samples(
-                s.iter()
-                    .map(|&v| from_nanos_f64(v as f64 * factor))
-                    .collect(),
-            ),
-            Dist::Percentiles(t) => {
-                Dist::Percentiles(t.iter().map(|&(q, v)| (q, v * factor)).collect())
-            }
+            Dist::Samples(s) => Dist::Samples(s.iter().map(|&v| from_nanos_f64(v as f64 * factor)).collect()),
+            Dist::Percentiles(t) => Dist::Percentiles(t.iter().map(|&(q, v)| (q, v * factor)).collect()),
         }
     }
 }
@@ -286,11 +227,7 @@ mod tests {
         let (m, m2) = sample_mean(d, n);
         let sd = (m2 - m * m).max(0.0).sqrt();
         let se = sd / (n as f64).sqrt();
-        assert!(
-            (m - d.mean()).abs() <= 4.5 * se + 1.0,
-            "{d:?}: sample mean {m}, analytic {}",
-            d.mean()
-        );
+        assert!((m - d.mean()).abs() <= 4.5 * se + 1.0, "{d:?}: sample mean {m}, analytic {}", d.mean());
     }
 
     #[test]
@@ -299,33 +236,16 @@ mod tests {
         let specs = [
             DistSpec::Constant { value: ms(3) },
             DistSpec::Exponential { mean: ms(2) },
-            DistSpec::Uniform {
-                low: ms(1),
-                high: ms(5),
-            },
-            DistSpec::LogNormal {
-                mean: ms(2),
-                cv: 1.5,
-            },
-            DistSpec::LogNormalQuantiles {
-                p50: ms(1),
-                p99: ms(20),
-            },
-            DistSpec::Pareto {
-                scale: ms(1),
-                shape: 3.5,
-            },
+            DistSpec::Uniform { low: ms(1), high: ms(5) },
+            DistSpec::LogNormal { mean: ms(2), cv: 1.5 },
+            DistSpec::LogNormalQuantiles { p50: ms(1), p99: ms(20) },
+            DistSpec::Pareto { scale: ms(1), shape: 3.5 },
             DistSpec::Mixture(vec![
                 (0.95, DistSpec::Exponential { mean: ms(1) }),
                 (0.05, DistSpec::Constant { value: ms(50) }),
             ]),
             DistSpec::Samples(vec![ms(1), ms(2), ms(9)]),
-            DistSpec::Percentiles(vec![
-                (0.0, ms(1)),
-                (0.5, ms(2)),
-                (0.99, ms(20)),
-                (1.0, ms(40)),
-            ]),
+            DistSpec::Percentiles(vec![(0.0, ms(1)), (0.5, ms(2)), (0.99, ms(20)), (1.0, ms(40))]),
         ];
         for s in &specs {
             assert_mean(&Dist::new(s).unwrap());
@@ -334,20 +254,14 @@ mod tests {
 
     #[test]
     fn lognormal_parameterisations() {
-        let d = Dist::new(&DistSpec::LogNormal {
-            mean: Duration::from_millis(2),
-            cv: 1.0,
-        })
-        .unwrap();
+        let d = Dist::new(&DistSpec::LogNormal { mean: Duration::from_millis(2), cv: 1.0 }).unwrap();
         let m = d.mean();
         let var = d.second_moment() - m * m;
         assert!((m / 2e6 - 1.0).abs() < 1e-12);
         assert!((var.sqrt() / m - 1.0).abs() < 1e-9, "cv");
-        let q = Dist::new(&DistSpec::LogNormalQuantiles {
-            p50: Duration::from_millis(1),
-            p99: Duration::from_millis(20),
-        })
-        .unwrap();
+        let q =
+            Dist::new(&DistSpec::LogNormalQuantiles { p50: Duration::from_millis(1), p99: Duration::from_millis(20) })
+                .unwrap();
         let mut rng = stream(1, "q");
         let mut xs: Vec<u64> = (0..100_000).map(|_| q.sample(&mut rng)).collect();
         xs.sort_unstable();
@@ -359,11 +273,7 @@ mod tests {
 
     #[test]
     fn scaling_scales_the_mean() {
-        let d = Dist::new(&DistSpec::LogNormal {
-            mean: Duration::from_millis(2),
-            cv: 0.5,
-        })
-        .unwrap();
+        let d = Dist::new(&DistSpec::LogNormal { mean: Duration::from_millis(2), cv: 0.5 }).unwrap();
         assert!((d.scaled(3.0).mean() / d.mean() - 3.0).abs() < 1e-9);
     }
 }

@@ -158,6 +158,17 @@ pub struct RunResult {
     pub conservation: Conservation,
     /// Width of the series windows.
     pub window: Time,
+    /// When faults were active, for shading plots.
+    pub faults: Vec<FaultWindow>,
+}
+
+/// A span of simulated time during which a fault was active.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaultWindow {
+    pub start: Time,
+    pub end: Time,
+    /// What happened, such as `crash app[0]`.
+    pub label: String,
 }
 
 impl RunResult {

@@ -165,11 +165,7 @@ impl Simulation {
             .balancer
             .iter()
             .map(|(name, b)| {
-                Balancer::new(
-                    service_index(&b.target),
-                    b.policy,
-                    stream(seed, &format!("balancer.{name}")),
-                )
+                Balancer::new(service_index(&b.target), b.policy, stream(seed, &format!("balancer.{name}")))
             })
             .collect();
         let target = |name: &str| {
@@ -220,23 +216,14 @@ impl Simulation {
         for (i, c) in world.clients.iter_mut().enumerate() {
             sched.schedule(c.next_gap(), Event::Arrival { client: i as u32 });
         }
-        let stop = StopRule {
-            until: spec.sim.duration.0,
-            max_events: spec.sim.max_events,
-        };
-        Self {
-            sched,
-            world,
-            stop,
-            seed,
-        }
+        let stop = StopRule { until: spec.sim.duration.0, max_events: spec.sim.max_events };
+        Self { sched, world, stop, seed }
     }
 
     /// Runs the replication to the end and returns what it measured.
     pub fn run(mut self) -> RunResult {
         if self.world.measure_from > 0 {
-            self.sched
-                .schedule(self.world.measure_from, Event::WarmupEnd);
+            self.sched.schedule(self.world.measure_from, Event::WarmupEnd);
         }
         let first_window = self.world.window.next_end();
         self.sched.schedule(first_window, Event::WindowEnd);
@@ -292,13 +279,7 @@ impl World {
 
     /// Routes a call to a station and admits it there.
     #[inline]
-    fn send(
-        &mut self,
-        call: u32,
-        call_generation: u32,
-        target: Target,
-        sched: &mut Scheduler<Event>,
-    ) {
+    fn send(&mut self, call: u32, call_generation: u32, target: Target, sched: &mut Scheduler<Event>) {
         let station = match target {
             Target::Balancer(b) => {
                 let bal = &mut self.balancers[b as usize];
@@ -315,13 +296,7 @@ impl World {
         self.admit(station, call, call_generation, sched);
     }
 
-    fn admit(
-        &mut self,
-        station: u32,
-        call: u32,
-        call_generation: u32,
-        sched: &mut Scheduler<Event>,
-    ) {
+    fn admit(&mut self, station: u32, call: u32, call_generation: u32, sched: &mut Scheduler<Event>) {
         let now = sched.now();
         let measuring = self.measuring;
         let st = &mut self.stations[station as usize];
@@ -330,13 +305,7 @@ impl World {
                 st.stats.arrivals += 1;
             }
             st.stats.present.increment(now);
-            let job = self.jobs.insert(Job {
-                station,
-                call,
-                call_generation,
-                arrived: now,
-                started: now,
-            });
+            let job = self.jobs.insert(Job { station, call, call_generation, arrived: now, started: now });
             self.start(job, sched);
         } else if st.has_queue_room() {
             if measuring {
@@ -346,13 +315,7 @@ impl World {
             st.stats.present.increment(now);
             st.stats.queued.increment(now);
             self.queued_total.increment(now);
-            let job = self.jobs.insert(Job {
-                station,
-                call,
-                call_generation,
-                arrived: now,
-                started: now,
-            });
+            let job = self.jobs.insert(Job { station, call, call_generation, arrived: now, started: now });
             self.stations[station as usize].queue.push_back(job);
         } else {
             if measuring {
@@ -382,13 +345,7 @@ impl World {
 
     fn on_service_done(&mut self, job: u32, sched: &mut Scheduler<Event>) {
         let now = sched.now();
-        let Job {
-            station,
-            call,
-            call_generation,
-            arrived,
-            started,
-        } = self.jobs[job];
+        let Job { station, call, call_generation, arrived, started } = self.jobs[job];
         self.jobs.remove(job);
         let measuring = self.measuring;
         let st = &mut self.stations[station as usize];
@@ -400,9 +357,7 @@ impl World {
             st.stats.service_sum += (now - started) as u128;
         }
         if arrived >= self.measure_from {
-            self.services[st.service as usize]
-                .response
-                .record(now - arrived);
+            self.services[st.service as usize].response.record(now - arrived);
         }
         if let Some(next) = st.queue.pop_front() {
             st.stats.queued.decrement(now);
@@ -420,13 +375,7 @@ impl World {
 
     /// Settles a call, unless it was already settled (a late answer).
     #[inline]
-    fn answer(
-        &mut self,
-        call: u32,
-        generation: u32,
-        outcome: Result<(), ErrorKind>,
-        sched: &mut Scheduler<Event>,
-    ) {
+    fn answer(&mut self, call: u32, generation: u32, outcome: Result<(), ErrorKind>, sched: &mut Scheduler<Event>) {
         let c = &mut self.calls[call];
         if c.generation != generation {
             return; // answered already; this is a late duplicate
@@ -542,11 +491,7 @@ impl World {
                     waited: sts.iter().map(|st| st.stats.waited).sum(),
                     busy_mean: sts.iter().map(|st| st.stats.busy.mean(end)).sum(),
                     queue_mean: sts.iter().map(|st| st.stats.queued.mean(end)).sum(),
-                    queue_max: sts
-                        .iter()
-                        .map(|st| st.stats.queued.max())
-                        .max()
-                        .unwrap_or(0),
+                    queue_max: sts.iter().map(|st| st.stats.queued.max()).max().unwrap_or(0),
                     in_system_mean: sts.iter().map(|st| st.stats.present.mean(end)).sum(),
                     response: s.response,
                     wait_sum_ns: sts.iter().map(|st| st.stats.wait_sum).sum(),
@@ -573,6 +518,7 @@ impl World {
             services,
             series: self.series,
             window: self.window.width(),
+            faults: Vec::new(),
         }
     }
 }

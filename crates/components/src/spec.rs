@@ -19,6 +19,10 @@ use serde::Deserialize;
 pub use dist::DistSpec;
 pub use duration::{Duration, ParseDurationError};
 
+/// The tables whose keys are component names chosen by the user. An
+/// override may change a component but not create one.
+pub const NAMED_TABLES: [&str; 3] = ["client", "balancer", "service"];
+
 /// A whole system model.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -101,19 +105,13 @@ impl<'de> Deserialize<'de> for Warmup {
                 f.write_str("a duration such as \"10s\", or \"auto\"")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Warmup, E> {
-                if v.trim() == "auto" {
-                    Ok(Warmup::Auto)
-                } else {
-                    v.parse().map(Warmup::Fixed).map_err(E::custom)
-                }
+                if v.trim() == "auto" { Ok(Warmup::Auto) } else { v.parse().map(Warmup::Fixed).map_err(E::custom) }
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Warmup, E> {
                 if v == 0 {
                     Ok(Warmup::Fixed(Duration::ZERO))
                 } else {
-                    Err(E::custom(format!(
-                        "a warm-up needs a unit: write \"{v}s\", or \"auto\""
-                    )))
+                    Err(E::custom(format!("a warm-up needs a unit: write \"{v}s\", or \"auto\"")))
                 }
             }
         }
@@ -140,12 +138,7 @@ pub struct ClientSpec {
 impl ClientSpec {
     /// Poisson arrivals at `rate` per second to `target`.
     pub fn poisson(target: &str, rate: f64) -> Self {
-        Self {
-            target: target.into(),
-            rate,
-            arrival: ArrivalSpec::Poisson,
-            timeout: None,
-        }
+        Self { target: target.into(), rate, arrival: ArrivalSpec::Poisson, timeout: None }
     }
 }
 
@@ -207,11 +200,6 @@ fn one() -> u32 {
 impl ServiceSpec {
     /// A service with one queue per replica and unbounded queues.
     pub fn new(replicas: u32, workers: u32, service_time: DistSpec) -> Self {
-        Self {
-            replicas,
-            workers,
-            queue_capacity: None,
-            service_time,
-        }
+        Self { replicas, workers, queue_capacity: None, service_time }
     }
 }

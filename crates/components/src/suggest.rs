@@ -1,19 +1,21 @@
 //! "Did you mean" suggestions for misspelled names.
 
-/// The closest candidate to `input` by edit distance, if it is close enough
-/// to be a plausible typo (at most a third of the length, and at least one
-/// edit allowed).
-pub fn did_you_mean<'a>(
-    input: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+/// The closest candidate to `input`: by edit distance when that is a
+/// plausible typo (at most a third of the length, at least one edit), or
+/// else the closest candidate that `input` abbreviates (`p99` for `p99_ms`).
+pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let input = input.to_lowercase();
     let limit = (input.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .map(|c| (edit_distance(&input.to_lowercase(), &c.to_lowercase()), c))
-        .filter(|&(d, _)| d <= limit)
-        .min_by_key(|&(d, c)| (d, c))
-        .map(|(_, c)| c)
+    let scored: Vec<(usize, &str)> =
+        candidates.into_iter().map(|c| (edit_distance(&input, &c.to_lowercase()), c)).collect();
+    let typo = scored.iter().filter(|&&(d, _)| d <= limit).min_by_key(|&&(d, c)| (d, c));
+    let abbreviation = || {
+        scored
+            .iter()
+            .filter(|(_, c)| input.chars().count() >= 2 && c.to_lowercase().starts_with(&input))
+            .min_by_key(|&&(d, c)| (d, c))
+    };
+    typo.or_else(abbreviation).map(|&(_, c)| c)
 }
 
 /// Optimal string alignment distance: insertions, deletions, substitutions
@@ -58,5 +60,7 @@ mod tests {
         assert_eq!(did_you_mean("wrokers", names), Some("workers"));
         assert_eq!(did_you_mean("colour", names), None);
         assert_eq!(did_you_mean("Workers", names), Some("workers"));
+        assert_eq!(did_you_mean("queue", names), Some("queue_capacity"));
+        assert_eq!(did_you_mean("p99", ["p999_ms", "p99_ms", "p50_ms"]), Some("p99_ms"));
     }
 }

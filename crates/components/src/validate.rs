@@ -28,10 +28,7 @@ impl fmt::Display for SpecError {
 
 impl SpecError {
     pub fn new(path: &[&str], message: impl Into<String>) -> Self {
-        Self {
-            path: path.iter().map(|s| s.to_string()).collect(),
-            message: message.into(),
-        }
+        Self { path: path.iter().map(|s| s.to_string()).collect(), message: message.into() }
     }
 
     /// The dotted path, such as `service.app.workers`.
@@ -85,29 +82,17 @@ impl<'a> Checker<'a> {
 
     /// Checks that `name` exists and has one of the `allowed` kinds.
     fn reference(&mut self, path: &[&str], name: &str, allowed: &[Kind]) {
-        let what = allowed
-            .iter()
-            .map(|k| k.table())
-            .collect::<Vec<_>>()
-            .join(" or ");
+        let what = allowed.iter().map(|k| k.table()).collect::<Vec<_>>().join(" or ");
         match self.names.get(name) {
             Some(kind) if allowed.contains(kind) => {}
             Some(kind) => {
-                let msg = format!(
-                    "`{name}` is a {}, but this must name a {what}",
-                    kind.table()
-                );
+                let msg = format!("`{name}` is a {}, but this must name a {what}", kind.table());
                 self.err(path, msg);
             }
             None => {
-                let candidates = self
-                    .names
-                    .iter()
-                    .filter(|(_, k)| allowed.contains(k))
-                    .map(|(n, _)| *n);
-                let hint = did_you_mean(name, candidates)
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_else(|| {
+                let candidates = self.names.iter().filter(|(_, k)| allowed.contains(k)).map(|(n, _)| *n);
+                let hint =
+                    did_you_mean(name, candidates).map(|s| format!("; did you mean `{s}`?")).unwrap_or_else(|| {
                         let all: Vec<String> = self
                             .names
                             .iter()
@@ -146,10 +131,7 @@ impl<'a> Checker<'a> {
 
 /// Checks the whole model; returns every problem found.
 pub fn validate(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
-    let mut c = Checker {
-        names: BTreeMap::new(),
-        errors: Vec::new(),
-    };
+    let mut c = Checker { names: BTreeMap::new(), errors: Vec::new() };
 
     // One namespace across kinds.
     let mut seen: BTreeMap<&str, Kind> = BTreeMap::new();
@@ -163,7 +145,10 @@ pub fn validate(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
             if let Some(first) = seen.get(name.as_str()) {
                 c.err(
                     &[kind.table(), name],
-                    format!("the name `{name}` is already used by a {}; names must be unique across kinds", first.table()),
+                    format!(
+                        "the name `{name}` is already used by a {}; names must be unique across kinds",
+                        first.table()
+                    ),
                 );
             } else {
                 seen.insert(name, *kind);
@@ -180,13 +165,7 @@ pub fn validate(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
         && w >= sim.duration
         && sim.duration.0 > 0
     {
-        c.err(
-            &["sim", "warmup"],
-            format!(
-                "must be shorter than `sim.duration` ({}), got {w}",
-                sim.duration
-            ),
-        );
+        c.err(&["sim", "warmup"], format!("must be shorter than `sim.duration` ({}), got {w}", sim.duration));
     }
     if sim.replications == 0 {
         c.err(&["sim", "replications"], "must be at least 1");
@@ -199,23 +178,13 @@ pub fn validate(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
     }
 
     if spec.client.is_empty() {
-        c.err(
-            &[],
-            "the model has no clients: add a [client.<name>] table with a `target` and a `rate`",
-        );
+        c.err(&[], "the model has no clients: add a [client.<name>] table with a `target` and a `rate`");
     }
     for (name, cl) in &spec.client {
-        c.reference(
-            &["client", name, "target"],
-            &cl.target,
-            &[Kind::Balancer, Kind::Service],
-        );
+        c.reference(&["client", name, "target"], &cl.target, &[Kind::Balancer, Kind::Service]);
         c.positive(&["client", name, "rate"], cl.rate);
         if cl.timeout == Some(crate::spec::Duration::ZERO) {
-            c.err(
-                &["client", name, "timeout"],
-                "must be longer than zero; leave it out for no timeout",
-            );
+            c.err(&["client", name, "timeout"], "must be longer than zero; leave it out for no timeout");
         }
     }
     for (name, b) in &spec.balancer {
@@ -227,11 +196,7 @@ pub fn validate(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
         c.dist(&["service", name, "service_time"], &s.service_time);
     }
 
-    if c.errors.is_empty() {
-        Ok(())
-    } else {
-        Err(c.errors)
-    }
+    if c.errors.is_empty() { Ok(()) } else { Err(c.errors) }
 }
 
 #[cfg(test)]
@@ -241,12 +206,8 @@ mod tests {
 
     fn model() -> ModelSpec {
         let mut m = ModelSpec::default();
-        m.client
-            .insert("web".into(), ClientSpec::poisson("app", 100.0));
-        m.service.insert(
-            "app".into(),
-            ServiceSpec::new(1, 1, DistSpec::exponential(Duration::from_millis(1))),
-        );
+        m.client.insert("web".into(), ClientSpec::poisson("app", 100.0));
+        m.service.insert("app".into(), ServiceSpec::new(1, 1, DistSpec::exponential(Duration::from_millis(1))));
         m
     }
 
@@ -261,11 +222,7 @@ mod tests {
         m.client.get_mut("web").unwrap().target = "apq".into();
         let errs = validate(&m).unwrap_err();
         assert_eq!(errs[0].path_string(), "client.web.target");
-        assert!(
-            errs[0].message.contains("did you mean `app`?"),
-            "{}",
-            errs[0].message
-        );
+        assert!(errs[0].message.contains("did you mean `app`?"), "{}", errs[0].message);
     }
 
     #[test]
@@ -281,17 +238,8 @@ mod tests {
     #[test]
     fn names_are_unique_across_kinds() {
         let mut m = model();
-        m.balancer.insert(
-            "app".into(),
-            crate::spec::BalancerSpec {
-                target: "app".into(),
-                policy: Default::default(),
-            },
-        );
+        m.balancer.insert("app".into(), crate::spec::BalancerSpec { target: "app".into(), policy: Default::default() });
         let errs = validate(&m).unwrap_err();
-        assert!(
-            errs.iter().any(|e| e.message.contains("already used")),
-            "{errs:?}"
-        );
+        assert!(errs.iter().any(|e| e.message.contains("already used")), "{errs:?}");
     }
 }

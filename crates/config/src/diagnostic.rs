@@ -31,11 +31,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            location: None,
-            help: None,
-        }
+        Self { message: message.into(), location: None, help: None }
     }
 }
 
@@ -102,9 +98,7 @@ pub fn locate(origin: &str, text: &str, span: std::ops::Range<usize>) -> Locatio
         origin: origin.to_string(),
         line,
         column,
-        line_text: text[line_start..line_end]
-            .trim_end_matches('\r')
-            .to_string(),
+        line_text: text[line_start..line_end].trim_end_matches('\r').to_string(),
         width,
         in_file: true,
     }

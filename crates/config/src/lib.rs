@@ -4,8 +4,14 @@
 //! the plain-data specs of `tailsim-components`, applies overrides, and makes
 //! every mistake a [`Diagnostic`] with file, line, column and a suggestion.
 
+// Diagnostics carry a located line of source; they are built only on the
+// error path, where their size costs nothing worth boxing for.
+#![allow(clippy::result_large_err)]
+
 pub mod diagnostic;
+pub mod experiment_file;
 pub mod model_file;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Location};
+pub use experiment_file::{Axis, Combine, Comparison, Experiment, PointPlan, Precision, Slo};
 pub use model_file::{ModelFile, Override};

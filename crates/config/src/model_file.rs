@@ -15,13 +15,13 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use serde::Deserialize;
-use tailsim_components::spec::ModelSpec;
+use tailsim_components::spec::{ModelSpec, NAMED_TABLES};
 use tailsim_components::suggest::did_you_mean;
 use tailsim_components::validate::{SpecError, validate};
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue};
 
-use crate::diagnostic::{Diagnostic, Diagnostics, locate};
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, locate};
 
 /// A change to one field of a model, such as `client.web.rate=900`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,19 +33,14 @@ pub struct Override {
     pub value: String,
     /// Where the override came from, for error messages.
     pub origin: String,
+    /// Where the override is written in a file (an experiment), if it is:
+    /// errors it causes point there instead of at `origin`.
+    pub anchor: Option<Location>,
 }
 
 impl Override {
-    pub fn new(
-        path: impl Into<String>,
-        value: impl Into<String>,
-        origin: impl Into<String>,
-    ) -> Self {
-        Self {
-            path: path.into(),
-            value: value.into(),
-            origin: origin.into(),
-        }
+    pub fn new(path: impl Into<String>, value: impl Into<String>, origin: impl Into<String>) -> Self {
+        Self { path: path.into(), value: value.into(), origin: origin.into(), anchor: None }
     }
 }
 
@@ -54,14 +49,11 @@ impl FromStr for Override {
 
     /// Parses `PATH=VALUE` as given to `--set`.
     fn from_str(s: &str) -> Result<Self, String> {
-        let (path, value) = s.split_once('=').ok_or_else(|| {
-            format!("expected PATH=VALUE, such as client.web.rate=900, got `{s}`")
-        })?;
+        let (path, value) =
+            s.split_once('=').ok_or_else(|| format!("expected PATH=VALUE, such as client.web.rate=900, got `{s}`"))?;
         let path = path.trim();
         if path.is_empty() || path.split('.').any(|seg| seg.trim().is_empty()) {
-            return Err(format!(
-                "`{path}` is not a field path; expected something like client.web.rate"
-            ));
+            return Err(format!("`{path}` is not a field path; expected something like client.web.rate"));
         }
         Ok(Override::new(path, value.trim(), format!("--set {s}")))
     }
@@ -83,13 +75,9 @@ struct VirtualSource<'a> {
 }
 
 impl VirtualSource<'_> {
-    fn locate(&self, span: Range<usize>) -> crate::diagnostic::Location {
-        match self
-            .overrides
-            .iter()
-            .rev()
-            .find(|(start, _)| span.start >= *start)
-        {
+    fn locate(&self, span: Range<usize>) -> Location {
+        match self.overrides.iter().rev().find(|(start, _)| span.start >= *start) {
+            Some(&(_, ov)) if ov.anchor.is_some() => ov.anchor.clone().expect("checked"),
             Some(&(start, ov)) => {
                 let line = format!("{}={}", ov.path, ov.value);
                 let mut loc = locate(&ov.origin, &line, span.start - start..span.end - start);
@@ -106,27 +94,17 @@ impl ModelFile {
     pub fn read(path: &Path) -> Result<Self, Diagnostics> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Diagnostic::new(format!("cannot read model `{}`: {e}", path.display())))?;
-        Ok(Self {
-            path: path.to_path_buf(),
-            origin: path.display().to_string(),
-            text,
-        })
+        Ok(Self { path: path.to_path_buf(), origin: path.display().to_string(), text })
     }
 
     /// A model from text; `origin` names it in messages.
     pub fn from_text(origin: &str, text: &str) -> Self {
-        Self {
-            path: PathBuf::from(origin),
-            origin: origin.to_string(),
-            text: text.to_string(),
-        }
+        Self { path: PathBuf::from(origin), origin: origin.to_string(), text: text.to_string() }
     }
 
     /// The file stem, used to name result directories.
     pub fn name(&self) -> String {
-        self.path
-            .file_stem()
-            .map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned())
+        self.path.file_stem().map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned())
     }
 
     /// The path the model was read from.
@@ -152,31 +130,22 @@ impl ModelFile {
         overrides: &[Override],
         check: impl FnOnce(&ModelSpec) -> Result<(), Vec<SpecError>>,
     ) -> Result<ModelSpec, Diagnostics> {
-        let mut source = VirtualSource {
-            file: self,
-            overrides: Vec::new(),
-        };
+        let mut source = VirtualSource { file: self, overrides: Vec::new() };
         let mut root = DeTable::parse(&self.text).map_err(|e| toml_diagnostic(&source, &e))?;
         let mut offset = self.text.len() + 1;
         for ov in overrides {
             source.overrides.push((offset, ov));
-            apply(root.get_mut(), ov, offset).map_err(|(span, message)| Diagnostic {
-                message,
-                location: Some(source.locate(span)),
-                help: None,
+            apply(root.get_mut(), ov, offset).map_err(|(span, message)| {
+                let (message, help) = split_hint(&message);
+                Diagnostic { message, location: Some(source.locate(span)), help }
             })?;
             offset += ov.path.len() + ov.value.len() + 2;
         }
         let tree = root.clone();
-        let spec = ModelSpec::deserialize(toml::de::Deserializer::from(root))
-            .map_err(|e| toml_diagnostic(&source, &e))?;
+        let spec =
+            ModelSpec::deserialize(toml::de::Deserializer::from(root)).map_err(|e| toml_diagnostic(&source, &e))?;
         validate_then(&spec, check).map_err(|errors| {
-            Diagnostics(
-                errors
-                    .iter()
-                    .map(|e| spec_diagnostic(&source, tree.get_ref(), e))
-                    .collect(),
-            )
+            Diagnostics(errors.iter().map(|e| spec_diagnostic(&source, tree.get_ref(), e)).collect())
         })?;
         Ok(spec)
     }
@@ -184,10 +153,7 @@ impl ModelFile {
     /// Locates a [`SpecError`] found later (for example by the runner) in
     /// this file with these overrides.
     pub fn explain(&self, overrides: &[Override], error: &SpecError) -> Diagnostic {
-        let mut source = VirtualSource {
-            file: self,
-            overrides: Vec::new(),
-        };
+        let mut source = VirtualSource { file: self, overrides: Vec::new() };
         let Ok(mut root) = DeTable::parse(&self.text) else {
             return Diagnostic::new(error.to_string());
         };
@@ -210,19 +176,14 @@ fn validate_then(
 }
 
 /// Writes one override into the tree. Errors carry a span in the override.
-fn apply<'a>(
-    root: &mut DeTable<'a>,
-    ov: &'a Override,
-    offset: usize,
-) -> Result<(), (Range<usize>, String)> {
+fn apply<'a>(root: &mut DeTable<'a>, ov: &'a Override, offset: usize) -> Result<(), (Range<usize>, String)> {
     let value_start = offset + ov.path.len() + 1;
     let value = match DeValue::parse(&ov.value) {
         Ok(v) => shift(v, value_start),
         // Not TOML: a bare word such as `10s` or `round_robin` is a string.
-        Err(_) => Spanned::new(
-            value_start..value_start + ov.value.len(),
-            DeValue::String(Cow::Borrowed(ov.value.as_str())),
-        ),
+        Err(_) => {
+            Spanned::new(value_start..value_start + ov.value.len(), DeValue::String(Cow::Borrowed(ov.value.as_str())))
+        }
     };
     let segments: Vec<(&str, Range<usize>)> = {
         let mut pos = offset;
@@ -235,6 +196,25 @@ fn apply<'a>(
             })
             .collect()
     };
+    // Overrides change components; they do not create them, so a misspelled
+    // name is an error here rather than a half-built component later.
+    if let [(table, _), (name, name_span), _, ..] = segments.as_slice()
+        && NAMED_TABLES.contains(table)
+    {
+        let existing: Vec<&str> = match root.get(*table).map(|v| v.get_ref()) {
+            Some(DeValue::Table(t)) => t.keys().map(|k| k.get_ref().as_ref()).collect(),
+            _ => Vec::new(),
+        };
+        if !existing.contains(name) {
+            let hint = did_you_mean(name, existing.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err((
+                name_span.clone(),
+                format!("cannot set `{}`: there is no {table} named `{name}`{hint}", ov.path),
+            ));
+        }
+    }
     let (last, intermediate) = segments.split_last().expect("paths are not empty");
     let mut table = root;
     let mut walked = String::new();
@@ -254,11 +234,7 @@ fn apply<'a>(
             Some(other) => {
                 return Err((
                     span.clone(),
-                    format!(
-                        "cannot set `{}`: `{walked}` is a {}, not a table",
-                        ov.path,
-                        other.type_str()
-                    ),
+                    format!("cannot set `{}`: `{walked}` is a {}, not a table", ov.path, other.type_str()),
                 ));
             }
             None => unreachable!("inserted above"),
@@ -274,20 +250,12 @@ fn shift(v: Spanned<DeValue<'_>>, offset: usize) -> Spanned<DeValue<'_>> {
     let span = v.span();
     let moved = span.start + offset..span.end + offset;
     let inner = match v.into_inner() {
-        DeValue::Array(items) => DeValue::Array(
-            items
-                .into_iter()
-                .map(|i| shift(i, offset))
-                .collect::<DeArray>(),
-        ),
+        DeValue::Array(items) => DeValue::Array(items.into_iter().map(|i| shift(i, offset)).collect::<DeArray>()),
         DeValue::Table(t) => {
             let mut out = DeTable::new();
             for (k, val) in t {
                 let ks = k.span();
-                out.insert(
-                    Spanned::new(ks.start + offset..ks.end + offset, k.into_inner()),
-                    shift(val, offset),
-                );
+                out.insert(Spanned::new(ks.start + offset..ks.end + offset, k.into_inner()), shift(val, offset));
             }
             DeValue::Table(out)
         }
@@ -301,41 +269,35 @@ fn shift(v: Spanned<DeValue<'_>>, offset: usize) -> Spanned<DeValue<'_>> {
 fn toml_diagnostic(source: &VirtualSource<'_>, e: &toml::de::Error) -> Diagnostics {
     let message = e.message().trim().to_string();
     let help = suggestion(&message);
-    Diagnostic {
-        message,
-        location: e.span().map(|s| source.locate(s)),
-        help,
-    }
-    .into()
+    Diagnostic { message, location: e.span().map(|s| source.locate(s)), help }.into()
 }
 
 /// For "unknown field `x`, expected one of `a`, `b`" and the like.
-fn suggestion(message: &str) -> Option<String> {
-    let rest = message
-        .strip_prefix("unknown field `")
-        .or_else(|| message.strip_prefix("unknown variant `"))?;
+pub(crate) fn suggestion(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("unknown variant `"))?;
     let (unknown, expected) = rest.split_once('`')?;
     let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
     did_you_mean(unknown, candidates.iter().copied()).map(|s| format!("did you mean `{s}`?"))
 }
 
 /// Locates a semantic error by its path in the tree.
-fn spec_diagnostic(source: &VirtualSource<'_>, root: &DeTable<'_>, e: &SpecError) -> Diagnostic {
-    let (message, help) = match e.message.split_once("; did you mean ") {
+/// Splits "message; did you mean `x`?" into the message and the hint.
+fn split_hint(message: &str) -> (String, Option<String>) {
+    match message.split_once("; did you mean ") {
         Some((m, h)) => (m.to_string(), Some(format!("did you mean {h}"))),
-        None => (e.message.clone(), None),
-    };
+        None => (message.to_string(), None),
+    }
+}
+
+fn spec_diagnostic(source: &VirtualSource<'_>, root: &DeTable<'_>, e: &SpecError) -> Diagnostic {
+    let (message, help) = split_hint(&e.message);
     let message = if e.path.is_empty() {
         format!("{}: {message}", source.file.origin)
     } else {
         format!("`{}`: {message}", e.path_string())
     };
     let location = find_span(root, &e.path).map(|s| source.locate(s));
-    Diagnostic {
-        message,
-        location,
-        help,
-    }
+    Diagnostic { message, location, help }
 }
 
 /// The span of the deepest part of `path` present in the tree: the value if
@@ -388,24 +350,14 @@ service_time = { dist = "exponential", mean = "1ms" }
     fn loads_a_model_and_applies_overrides() {
         let spec = load(MM1, &[]).unwrap();
         assert_eq!(spec.client["web"].rate, 500.0);
-        let spec = load(
-            MM1,
-            &[
-                "client.web.rate=900",
-                "sim.duration=5s",
-                "service.app.workers=3",
-            ],
-        )
-        .unwrap();
+        let spec = load(MM1, &["client.web.rate=900", "sim.duration=5s", "service.app.workers=3"]).unwrap();
         assert_eq!(spec.client["web"].rate, 900.0);
         assert_eq!(spec.sim.duration.0, 5_000_000_000);
         assert_eq!(spec.service["app"].workers, 3);
         let spec = load(MM1, &["service.app.service_time.mean=2ms"]).unwrap();
         assert_eq!(
             spec.service["app"].service_time,
-            tailsim_components::spec::DistSpec::exponential(
-                tailsim_components::spec::Duration::from_millis(2)
-            )
+            tailsim_components::spec::DistSpec::exponential(tailsim_components::spec::Duration::from_millis(2))
         );
     }
 
@@ -428,10 +380,7 @@ service_time = { dist = "exponential", mean = "1ms" }
     #[test]
     fn bad_references_point_at_the_value() {
         let e = first_error(&MM1.replace("target = \"app\"", "target = \"apq\""), &[]);
-        assert!(
-            e.contains("`client.web.target`: there is no balancer or service named `apq`"),
-            "{e}"
-        );
+        assert!(e.contains("`client.web.target`: there is no balancer or service named `apq`"), "{e}");
         assert!(e.contains("--> m.toml:6:10"), "{e}");
         assert!(e.contains("did you mean `app`?"), "{e}");
     }
@@ -439,10 +388,7 @@ service_time = { dist = "exponential", mean = "1ms" }
     #[test]
     fn impossible_values_are_located() {
         let e = first_error(&MM1.replace("rate = 500.0", "rate = -5.0"), &[]);
-        assert!(
-            e.contains("`client.web.rate`: must be a positive number"),
-            "{e}"
-        );
+        assert!(e.contains("`client.web.rate`: must be a positive number"), "{e}");
         assert!(e.contains("m.toml:7:8"), "{e}");
     }
 
@@ -454,10 +400,7 @@ service_time = { dist = "exponential", mean = "1ms" }
         let e = first_error(MM1, &["client.web.rate=fast"]);
         assert!(e.contains("--set client.web.rate=fast"), "{e}");
         let e = first_error(MM1, &["client.web.rate.x=1"]);
-        assert!(
-            e.contains("is a float, not a table") || e.contains("not a table"),
-            "{e}"
-        );
+        assert!(e.contains("is a float, not a table") || e.contains("not a table"), "{e}");
     }
 
     #[test]
@@ -473,5 +416,101 @@ service_time = { dist = "exponential", mean = "1ms" }
         assert!("a..b=1".parse::<Override>().is_err());
         let o: Override = "a.b = 2".parse().unwrap();
         assert_eq!((o.path.as_str(), o.value.as_str()), ("a.b", "2"));
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    //! The loader must explain bad input, never panic on it.
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const VALID: &str = r#"[sim]
+duration = "2s"
+warmup = "auto"
+[client.web]
+target = "lb"
+rate = 500.0
+timeout = "50ms"
+[balancer.lb]
+target = "app"
+policy = "random"
+[service.app]
+replicas = 2
+workers = 2
+queue_capacity = 10
+service_time = { dist = "mixture", parts = [
+  { weight = 0.9, dist = "lognormal", p50 = "1ms", p99 = "9ms" },
+  { weight = 0.1, dist = "empirical", percentiles = [[0.0, "1ms"], [1.0, "5ms"]] },
+] }
+"#;
+
+    fn mutate(text: &str, edits: &[(usize, u8, char)]) -> String {
+        let mut chars: Vec<char> = text.chars().collect();
+        for &(pos, kind, c) in edits {
+            if chars.is_empty() {
+                break;
+            }
+            let i = pos % chars.len();
+            match kind % 3 {
+                0 => {
+                    chars.remove(i);
+                }
+                1 => chars.insert(i, c),
+                _ => chars[i] = c,
+            }
+        }
+        chars.into_iter().collect()
+    }
+
+    fn edit_char() -> impl Strategy<Value = char> {
+        prop_oneof![
+            Just('"'),
+            Just('='),
+            Just('['),
+            Just(']'),
+            Just('{'),
+            Just('}'),
+            Just('.'),
+            Just(','),
+            Just('\n'),
+            Just('-'),
+            Just('0'),
+            Just('9'),
+            Just('e'),
+            any::<char>()
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn mutated_models_never_panic(edits in proptest::collection::vec((any::<usize>(), any::<u8>(), edit_char()), 1..6)) {
+            let text = mutate(VALID, &edits);
+            if let Ok(spec) = ModelFile::from_text("m.toml", &text).load(&[]) {
+                // A model that loads must also build.
+                let _ = tailsim_components::sim::Simulation::new(&spec, 1);
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+            let _ = ModelFile::from_text("m.toml", &text).load(&[]);
+        }
+
+        #[test]
+        fn arbitrary_overrides_never_panic(path in "[a-z_.]{0,30}", value in "\\PC{0,20}") {
+            if let Ok(ov) = format!("{path}={value}").parse::<Override>() {
+                let _ = ModelFile::from_text("m.toml", VALID).load(&[ov]);
+            }
+        }
+    }
+
+    #[test]
+    fn the_fuzz_seed_model_is_valid() {
+        ModelFile::from_text("m.toml", VALID).load(&[]).unwrap();
     }
 }

@@ -55,20 +55,13 @@ mod tests {
             if is_push {
                 // Small deltas give many equal times, which is where FIFO
                 // order among equals is tested.
-                let key = Key {
-                    time: now + delta,
-                    seq,
-                };
+                let key = Key { time: now + delta, seq };
                 seq += 1;
                 set.push(key, key.seq as u32);
                 reference.push(key);
             } else {
                 reference.sort();
-                let expected = if reference.is_empty() {
-                    None
-                } else {
-                    Some(reference.remove(0))
-                };
+                let expected = if reference.is_empty() { None } else { Some(reference.remove(0)) };
                 let got = set.pop();
                 assert_eq!(got.map(|(k, _)| k), expected);
                 if let Some((k, item)) = got {
@@ -86,10 +79,7 @@ mod tests {
     }
 
     fn op() -> impl Strategy<Value = (bool, u64)> {
-        (
-            any::<bool>(),
-            prop_oneof![0u64..3, 0u64..1_000, 0u64..1 << 50],
-        )
+        (any::<bool>(), prop_oneof![0u64..3, 0u64..1_000, 0u64..1 << 50])
     }
 
     proptest! {

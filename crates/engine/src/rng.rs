@@ -73,18 +73,9 @@ mod tests {
 
     #[test]
     fn streams_are_reproducible_and_distinct() {
-        assert_eq!(
-            first_draws(stream(1, "service.app")),
-            first_draws(stream(1, "service.app"))
-        );
-        assert_ne!(
-            first_draws(stream(1, "service.app")),
-            first_draws(stream(2, "service.app"))
-        );
-        assert_ne!(
-            first_draws(stream(1, "service.app")),
-            first_draws(stream(1, "service.db"))
-        );
+        assert_eq!(first_draws(stream(1, "service.app")), first_draws(stream(1, "service.app")));
+        assert_ne!(first_draws(stream(1, "service.app")), first_draws(stream(2, "service.app")));
+        assert_ne!(first_draws(stream(1, "service.app")), first_draws(stream(1, "service.db")));
     }
 
     #[test]

@@ -92,19 +92,9 @@ impl<E, S: EventSet<Pending<E>>> Scheduler<E, S> {
     fn push(&mut self, at: Time, timer: u32, generation: u32, event: E) {
         // Time never runs backwards: an event in the past happens now.
         let time = at.max(self.now);
-        let key = Key {
-            time,
-            seq: self.next_seq,
-        };
+        let key = Key { time, seq: self.next_seq };
         self.next_seq += 1;
-        self.set.push(
-            key,
-            Pending {
-                timer,
-                generation,
-                event,
-            },
-        );
+        self.set.push(key, Pending { timer, generation, event });
     }
 
     /// Schedules `event` at absolute time `at` (clamped to now).
@@ -178,9 +168,7 @@ impl<E, S: EventSet<Pending<E>>> Scheduler<E, S> {
     pub fn pop_until(&mut self, limit: Time) -> Option<E> {
         loop {
             let (key, pending) = self.set.pop()?;
-            if pending.timer != NO_TIMER
-                && self.timer_generation[pending.timer as usize] != pending.generation
-            {
+            if pending.timer != NO_TIMER && self.timer_generation[pending.timer as usize] != pending.generation {
                 continue;
             }
             if key.time > limit {
@@ -204,8 +192,7 @@ pub trait Model {
     type Event;
     /// Handles one event. Returning `Break` ends the run early, for example
     /// when a model detects that it is running away.
-    fn handle(&mut self, event: Self::Event, sched: &mut Scheduler<Self::Event>)
-    -> ControlFlow<()>;
+    fn handle(&mut self, event: Self::Event, sched: &mut Scheduler<Self::Event>) -> ControlFlow<()>;
 }
 
 /// When a run ends.
@@ -220,10 +207,7 @@ pub struct StopRule {
 impl StopRule {
     /// Stop at simulated time `until`.
     pub fn until(until: Time) -> Self {
-        Self {
-            until,
-            max_events: None,
-        }
+        Self { until, max_events: None }
     }
 
     /// Also stop after `max_events` events.
@@ -265,22 +249,14 @@ pub fn run<M: Model>(model: &mut M, sched: &mut Scheduler<M::Event>, stop: StopR
             break StopReason::EventBudget;
         }
         let Some(event) = sched.pop_until(stop.until) else {
-            break if sched.now() == stop.until {
-                StopReason::Duration
-            } else {
-                StopReason::Exhausted
-            };
+            break if sched.now() == stop.until { StopReason::Duration } else { StopReason::Exhausted };
         };
         events += 1;
         if model.handle(event, sched).is_break() {
             break StopReason::Model;
         }
     };
-    RunOutcome {
-        reason,
-        events,
-        end: sched.now(),
-    }
+    RunOutcome { reason, events, end: sched.now() }
 }
 
 #[cfg(test)]
@@ -357,10 +333,7 @@ mod tests {
 
     #[test]
     fn run_stops_at_duration_budget_or_model_request() {
-        let mut m = Counter {
-            seen: vec![],
-            stop_at: None,
-        };
+        let mut m = Counter { seen: vec![], stop_at: None };
         let mut s = Scheduler::new();
         s.schedule(0, ());
         let out = run(&mut m, &mut s, StopRule::until(95));
@@ -368,20 +341,14 @@ mod tests {
         assert_eq!(out.events, 10);
         assert_eq!(out.end, 95);
 
-        let mut m = Counter {
-            seen: vec![],
-            stop_at: None,
-        };
+        let mut m = Counter { seen: vec![], stop_at: None };
         let mut s = Scheduler::new();
         s.schedule(0, ());
         let out = run(&mut m, &mut s, StopRule::until(1_000).with_event_budget(7));
         assert_eq!(out.reason, StopReason::EventBudget);
         assert_eq!(m.seen.len(), 7);
 
-        let mut m = Counter {
-            seen: vec![],
-            stop_at: Some(3),
-        };
+        let mut m = Counter { seen: vec![], stop_at: Some(3) };
         let mut s = Scheduler::new();
         s.schedule(0, ());
         let out = run(&mut m, &mut s, StopRule::until(1_000));

@@ -14,8 +14,12 @@ use crate::warmup::mser5;
 
 /// Reports progress; implemented by the CLI's progress bar.
 pub trait Progress: Sync {
+    /// More replications are planned (a precision rule asked for them).
+    fn add_work(&self, _replications: u64) {}
     /// One replication finished, having handled `events` events.
     fn replication_done(&self, events: u64);
+    /// A point finished (or was found finished when resuming).
+    fn point_done(&self) {}
 }
 
 /// Reports nothing.
@@ -53,10 +57,7 @@ pub fn resolve_warmup(spec: &ModelSpec, seed: u64, point: usize) -> (Time, Warmu
         return (w.0, WarmupMethod::Fixed);
     }
     let pilot_seed = derive_seed(seed, &[point as u64, u64::MAX]);
-    let pilot = Simulation::new(spec, pilot_seed)
-        .expect("validated model")
-        .with_warmup(0)
-        .run();
+    let pilot = Simulation::new(spec, pilot_seed).expect("validated model").with_warmup(0).run();
     let mut last = f64::NAN;
     let obs: Vec<f64> = pilot
         .series
@@ -71,9 +72,7 @@ pub fn resolve_warmup(spec: &ModelSpec, seed: u64, point: usize) -> (Time, Warmu
         .collect();
     let skipped = pilot.series.len() - obs.len();
     let windows = mser5(&obs) + skipped;
-    let warmup = (windows as u64)
-        .saturating_mul(pilot.window)
-        .min(spec.sim.duration.0 / 2);
+    let warmup = (windows as u64).saturating_mul(pilot.window).min(spec.sim.duration.0 / 2);
     (warmup, WarmupMethod::Mser5)
 }
 
@@ -89,9 +88,8 @@ pub fn run_replications(
 ) -> Vec<RunResult> {
     reps.into_par_iter()
         .map(|rep| {
-            let sim = Simulation::new(spec, replication_seed(seed, point, rep))
-                .expect("validated model")
-                .with_warmup(warmup);
+            let sim =
+                Simulation::new(spec, replication_seed(seed, point, rep)).expect("validated model").with_warmup(warmup);
             let result = sim.run();
             progress.replication_done(result.events);
             result

@@ -7,10 +7,12 @@
 
 pub mod execute;
 pub mod output;
+pub mod plot;
 pub mod point;
 pub mod run;
 pub mod stats;
 pub mod summary;
+pub mod sweep;
 pub mod table;
 pub mod warmup;
 

@@ -11,15 +11,9 @@ use crate::point::{PointResult, SeriesRow};
 
 /// Writes `bytes` to `path` atomically, creating parent directories.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp: PathBuf = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     {
         use io::Write;
@@ -35,11 +29,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 pub fn hgrm(h: &LatencyHistogram) -> String {
     const SCALE: f64 = 1e6; // ns per ms
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:>12} {:>14} {:>10} {:>14}\n",
-        "Value", "Percentile", "TotalCount", "1/(1-Percentile)"
-    );
+    let _ = writeln!(out, "{:>12} {:>14} {:>10} {:>14}\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)");
     let hdr = h.hdr();
     if h.count() > 0 {
         let mut total = 0u64;
@@ -48,31 +38,17 @@ pub fn hgrm(h: &LatencyHistogram) -> String {
             let value = hdr.highest_equivalent(v.value_iterated_to()) as f64 / SCALE;
             let p = v.quantile_iterated_to();
             if p < 1.0 {
-                let _ = writeln!(
-                    out,
-                    "{value:12.3} {p:2.12} {total:10} {:14.2}",
-                    1.0 / (1.0 - p)
-                );
+                let _ = writeln!(out, "{value:12.3} {p:2.12} {total:10} {:14.2}", 1.0 / (1.0 - p));
             } else {
                 let _ = writeln!(out, "{value:12.3} {p:2.12} {total:10}");
             }
         }
     }
     let mean = h.mean().unwrap_or(0.0) / SCALE;
-    let sd = if h.count() > 0 {
-        hdr.stdev() / SCALE
-    } else {
-        0.0
-    };
-    let max = h
-        .max()
-        .map_or(0.0, |m| hdr.highest_equivalent(m) as f64 / SCALE);
+    let sd = if h.count() > 0 { hdr.stdev() / SCALE } else { 0.0 };
+    let max = h.max().map_or(0.0, |m| hdr.highest_equivalent(m) as f64 / SCALE);
     let _ = writeln!(out, "#[Mean    = {mean:12.3}, StdDeviation   = {sd:12.3}]");
-    let _ = writeln!(
-        out,
-        "#[Max     = {max:12.3}, Total count    = {:12}]",
-        h.count()
-    );
+    let _ = writeln!(out, "#[Max     = {max:12.3}, Total count    = {:12}]", h.count());
     let _ = writeln!(
         out,
         "#[Buckets = {:12}, SubBuckets     = {:12}]",
@@ -92,8 +68,7 @@ pub fn num(v: Option<f64>, decimals: usize) -> String {
 
 /// `timeseries.csv` for one point.
 pub fn timeseries_csv(rows: &[SeriesRow]) -> String {
-    let mut out =
-        String::from("start_s,throughput_rps,errors_per_s,mean_ms,p50_ms,p99_ms,queue_mean\n");
+    let mut out = String::from("start_s,throughput_rps,errors_per_s,mean_ms,p50_ms,p99_ms,queue_mean\n");
     for r in rows {
         let _ = writeln!(
             out,
@@ -143,22 +118,14 @@ pub fn points_csv(axes: &[String], points: &[PointResult]) -> String {
         let h = &p.headline;
         let mut row: Vec<String> = axes
             .iter()
-            .map(|a| {
-                p.parameters
-                    .iter()
-                    .find(|(k, _)| k == a)
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default()
-            })
+            .map(|a| p.parameters.iter().find(|(k, _)| k == a).map(|(_, v)| v.clone()).unwrap_or_default())
             .collect();
         row.push(p.replications.to_string());
         row.push(num(Some(h.offered_rps.mean), 3));
         row.push(num(Some(h.throughput_rps.mean), 3));
         row.push(num(Some(h.goodput_rps.mean), 3));
         row.push(num(Some(h.error_rate.mean), 6));
-        for e in [
-            &h.mean_ms, &h.p50_ms, &h.p90_ms, &h.p99_ms, &h.p999_ms, &h.max_ms,
-        ] {
+        for e in [&h.mean_ms, &h.p50_ms, &h.p90_ms, &h.p99_ms, &h.p999_ms, &h.max_ms] {
             row.push(num(Some(e.mean), 6));
         }
         row.push(num(h.p99_ms.ci95, 6));
@@ -198,11 +165,7 @@ mod tests {
         assert!(text.starts_with("       Value     Percentile TotalCount 1/(1-Percentile)\n\n"));
         assert!(text.contains("#[Max     =     1000.",), "{text}");
         assert!(text.contains("Total count    =         1000]"));
-        let last_row = text
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.is_empty())
-            .last()
-            .unwrap();
+        let last_row = text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).last().unwrap();
         assert!(last_row.contains("1.000000000000"), "{last_row}");
     }
 }

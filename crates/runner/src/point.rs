@@ -45,6 +45,16 @@ pub struct PointResult {
     pub series: Vec<SeriesRow>,
     /// Why a replication was stopped early, if one was.
     pub runaway: Option<String>,
+    /// Fault windows of the first replication, in seconds.
+    pub faults: Vec<FaultSpan>,
+}
+
+/// When a fault was active, in simulated seconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FaultSpan {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub label: String,
 }
 
 /// The across-replication estimates users read first.
@@ -122,6 +132,38 @@ pub struct SeriesRow {
     pub queue_mean: f64,
 }
 
+impl PointResult {
+    /// The estimate of a metric by its `points.csv` name: a headline name
+    /// such as `p99_ms`, or `<service>.<metric>`.
+    pub fn metric(&self, name: &str) -> Option<Estimate> {
+        let h = &self.headline;
+        let e = match name {
+            "offered_rps" => h.offered_rps,
+            "throughput_rps" => h.throughput_rps,
+            "goodput_rps" => h.goodput_rps,
+            "error_rate" => h.error_rate,
+            "mean_ms" => h.mean_ms,
+            "p50_ms" => h.p50_ms,
+            "p90_ms" => h.p90_ms,
+            "p99_ms" => h.p99_ms,
+            "p999_ms" => h.p999_ms,
+            "max_ms" => h.max_ms,
+            other => {
+                let (service, metric) = other.split_once('.')?;
+                let s = self.services.iter().find(|s| s.name == service)?;
+                match metric {
+                    "utilisation" => s.utilisation,
+                    "throughput_rps" => s.throughput_rps,
+                    "queue_mean" => s.queue_mean,
+                    "p99_ms" => s.response_p99_ms,
+                    _ => return None,
+                }
+            }
+        };
+        Some(e)
+    }
+}
+
 /// A histogram as (value ns, count) buckets plus the exact sum.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HistogramData {
@@ -131,10 +173,7 @@ pub struct HistogramData {
 
 impl HistogramData {
     pub fn from_histogram(h: &LatencyHistogram) -> Self {
-        Self {
-            sum_ns: h.sum(),
-            buckets: h.iter_recorded().collect(),
-        }
+        Self { sum_ns: h.sum(), buckets: h.iter_recorded().collect() }
     }
     pub fn to_histogram(&self) -> LatencyHistogram {
         LatencyHistogram::from_parts(self.buckets.iter().copied(), self.sum_ns)
@@ -149,10 +188,7 @@ fn est(values: impl Iterator<Item = f64>) -> Estimate {
     Estimate::from_samples(&values.collect::<Vec<_>>())
 }
 
-fn errors_map(
-    runs: &[RunResult],
-    pick: impl Fn(&RunResult) -> Vec<(ErrorKind, u64)>,
-) -> BTreeMap<String, u64> {
+fn errors_map(runs: &[RunResult], pick: impl Fn(&RunResult) -> Vec<(ErrorKind, u64)>) -> BTreeMap<String, u64> {
     let mut m = BTreeMap::new();
     for r in runs {
         for (k, n) in pick(r) {
@@ -187,18 +223,9 @@ pub fn summarise(
         merged.merge(h);
     }
     let secs: Vec<f64> = runs.iter().map(|r| r.measured_secs()).collect();
-    let sent: Vec<u64> = runs
-        .iter()
-        .map(|r| r.clients.iter().map(|c| c.sent).sum())
-        .collect();
-    let ok: Vec<u64> = runs
-        .iter()
-        .map(|r| r.clients.iter().map(|c| c.ok).sum())
-        .collect();
-    let err: Vec<u64> = runs
-        .iter()
-        .map(|r| r.clients.iter().map(|c| c.errors.total()).sum())
-        .collect();
+    let sent: Vec<u64> = runs.iter().map(|r| r.clients.iter().map(|c| c.sent).sum()).collect();
+    let ok: Vec<u64> = runs.iter().map(|r| r.clients.iter().map(|c| c.ok).sum()).collect();
+    let err: Vec<u64> = runs.iter().map(|r| r.clients.iter().map(|c| c.errors.total()).sum()).collect();
     let per_run = |f: &dyn Fn(usize) -> f64| est((0..runs.len()).map(f));
     let q = |i: usize, p: f64| ms(merged_per_run[i].quantile(p));
     let headline = Headline {
@@ -207,11 +234,7 @@ pub fn summarise(
         goodput_rps: per_run(&|i| ok[i] as f64 / secs[i]),
         error_rate: per_run(&|i| {
             let n = ok[i] + err[i];
-            if n == 0 {
-                f64::NAN
-            } else {
-                err[i] as f64 / n as f64
-            }
+            if n == 0 { f64::NAN } else { err[i] as f64 / n as f64 }
         }),
         mean_ms: per_run(&|i| merged_per_run[i].mean().map_or(f64::NAN, |m| m / MS)),
         p50_ms: per_run(&|i| q(i, 0.5)),
@@ -246,11 +269,7 @@ pub fn summarise(
                 errors: errors_map(runs, |r| r.clients[ci].errors.iter().collect()),
                 error_rate: each(&|c| {
                     let n = c.ok + c.errors.total();
-                    if n == 0 {
-                        f64::NAN
-                    } else {
-                        c.errors.total() as f64 / n as f64
-                    }
+                    if n == 0 { f64::NAN } else { c.errors.total() as f64 / n as f64 }
                 }),
                 mean_ms: each(&|c| c.latency_ok.mean().map_or(f64::NAN, |m| m / MS)),
                 p99_ms: each(&|c| ms(c.latency_ok.quantile(0.99))),
@@ -275,35 +294,19 @@ pub fn summarise(
                 throughput_rps: each(&|s, t| s.completions as f64 / t),
                 utilisation: each(&|s, _| s.utilisation()),
                 queue_mean: each(&|s, _| s.queue_mean),
-                queue_max: runs
-                    .iter()
-                    .map(|r| r.services[si].queue_max)
-                    .max()
-                    .unwrap_or(0),
+                queue_max: runs.iter().map(|r| r.services[si].queue_max).max().unwrap_or(0),
                 rejected: runs.iter().map(|r| r.services[si].rejected).sum(),
                 wait_probability: each(&|s, _| {
-                    if s.arrivals == 0 {
-                        f64::NAN
-                    } else {
-                        s.waited as f64 / s.arrivals as f64
-                    }
+                    if s.arrivals == 0 { f64::NAN } else { s.waited as f64 / s.arrivals as f64 }
                 }),
                 wait_mean_ms: each(&|s, _| s.wait_mean().map_or(f64::NAN, |m| m / MS)),
                 service_mean_ms: each(&|s, _| {
-                    if s.completions == 0 {
-                        f64::NAN
-                    } else {
-                        s.service_sum_ns as f64 / s.completions as f64 / MS
-                    }
+                    if s.completions == 0 { f64::NAN } else { s.service_sum_ns as f64 / s.completions as f64 / MS }
                 }),
                 response_mean_ms: each(&|s, _| s.response.mean().map_or(f64::NAN, |m| m / MS)),
                 response_p99_ms: each(&|s, _| ms(s.response.quantile(0.99))),
                 little_l: each(&|s, _| s.in_system_mean),
-                little_lambda_w: each(&|s, t| {
-                    s.response
-                        .mean()
-                        .map_or(f64::NAN, |w| s.arrivals as f64 / t * w / 1e9)
-                }),
+                little_lambda_w: each(&|s, t| s.response.mean().map_or(f64::NAN, |w| s.arrivals as f64 / t * w / 1e9)),
             }
         })
         .collect();
@@ -320,13 +323,16 @@ pub fn summarise(
         events: runs.iter().map(|r| r.events).sum(),
         headline,
         merged: merged_latency,
-        errors: errors_map(runs, |r| {
-            r.clients.iter().flat_map(|c| c.errors.iter()).collect()
-        }),
+        errors: errors_map(runs, |r| r.clients.iter().flat_map(|c| c.errors.iter()).collect()),
         clients,
         services,
         series: average_series(runs),
         runaway: runs.iter().find_map(|r| r.runaway.clone()),
+        faults: runs[0]
+            .faults
+            .iter()
+            .map(|f| FaultSpan { start_s: as_secs_f64(f.start), end_s: as_secs_f64(f.end), label: f.label.clone() })
+            .collect(),
     };
     (result, merged)
 }
@@ -341,22 +347,15 @@ fn average_series(runs: &[RunResult]) -> Vec<SeriesRow> {
             let rows: Vec<_> = runs.iter().map(|r| &r.series[w]).collect();
             let width = as_secs_f64(runs[0].window);
             let mean_opt = |f: &dyn Fn(&tailsim_components::result::WindowRow) -> Option<Time>| {
-                let vals: Vec<f64> = rows
-                    .iter()
-                    .filter_map(|r| f(r))
-                    .map(|v| v as f64 / MS)
-                    .collect();
+                let vals: Vec<f64> = rows.iter().filter_map(|r| f(r)).map(|v| v as f64 / MS).collect();
                 (!vals.is_empty()).then(|| vals.iter().sum::<f64>() / vals.len() as f64)
             };
             SeriesRow {
                 start_s: as_secs_f64(rows[0].start),
-                throughput_rps: rows.iter().map(|r| (r.ok + r.errors) as f64).sum::<f64>()
-                    / n
-                    / width,
+                throughput_rps: rows.iter().map(|r| (r.ok + r.errors) as f64).sum::<f64>() / n / width,
                 errors_per_s: rows.iter().map(|r| r.errors as f64).sum::<f64>() / n / width,
                 mean_ms: {
-                    let vals: Vec<f64> =
-                        rows.iter().filter_map(|r| r.mean).map(|v| v / MS).collect();
+                    let vals: Vec<f64> = rows.iter().filter_map(|r| r.mean).map(|v| v / MS).collect();
                     (!vals.is_empty()).then(|| vals.iter().sum::<f64>() / vals.len() as f64)
                 },
                 p50_ms: mean_opt(&|r| r.p50),

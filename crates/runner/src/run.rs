@@ -1,14 +1,14 @@
-//! `tailsim run`: one model, its replications, its results directory.
+//! `tailsim run`: one model as a one-point sweep, its replications, its
+//! results directory.
 
 use std::path::PathBuf;
 
-use tailsim_components::analysis::check_stable;
-use tailsim_config::{ModelFile, Override};
+use tailsim_config::{Experiment, ModelFile, Override};
 
 use crate::RunError;
-use crate::execute::{Progress, resolve_warmup, run_replications};
-use crate::point::summarise;
-use crate::summary::{Summary, write_results};
+use crate::execute::Progress;
+use crate::summary::Summary;
+use crate::sweep::{SweepRequest, sweep};
 use crate::table::point_table;
 
 /// What to run.
@@ -38,47 +38,21 @@ pub struct RunReport {
 pub fn run_model(req: RunRequest<'_>, progress: &dyn Progress) -> Result<RunReport, RunError> {
     let mut overrides = req.overrides.clone();
     if let Some(seed) = req.seed {
-        overrides.push(Override::new(
-            "sim.seed",
-            seed.to_string(),
-            format!("--seed {seed}"),
-        ));
+        overrides.push(Override::new("sim.seed", seed.to_string(), format!("--seed {seed}")));
     }
     if let Some(r) = req.replications {
-        overrides.push(Override::new(
-            "sim.replications",
-            r.to_string(),
-            format!("--replications {r}"),
-        ));
+        overrides.push(Override::new("sim.replications", r.to_string(), format!("--replications {r}")));
     }
-    let spec = req.model.load_checked(&overrides, check_stable)?;
-    let seed = spec.sim.seed;
-    let (warmup, method) = resolve_warmup(&spec, seed, 0);
-    let runs = run_replications(&spec, seed, 0, warmup, 0..spec.sim.replications, progress);
-    let (point, histogram) = summarise(0, Vec::new(), method.name(), &runs);
-    if let Some(msg) = &point.runaway {
+    let experiment = Experiment::from_model(req.model.clone(), overrides);
+    let out = req.out.unwrap_or_else(|| PathBuf::from("results").join(req.model.name()));
+    let outcome = sweep(
+        SweepRequest { experiment: &experiment, is_experiment: false, out: out.clone(), shard: None, resume: false },
+        progress,
+    )?;
+    let summary = outcome.summary.expect("an unsharded sweep has a summary");
+    if let Some(msg) = &summary.points[0].runaway {
         return Err(RunError::Runaway(msg.clone()));
     }
-    let summary = Summary {
-        tailsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        model: req.model.name(),
-        experiment: None,
-        seed,
-        duration_s: spec.sim.duration.as_secs_f64(),
-        axes: Vec::new(),
-        points: vec![point],
-    };
-    let out = req
-        .out
-        .unwrap_or_else(|| PathBuf::from("results").join(req.model.name()));
-    write_results(&out, &summary, std::slice::from_ref(&histogram))
-        .map_err(|e| RunError::Io(format!("writing results to {}: {e}", out.display())))?;
     let table = point_table(&summary, &summary.points[0]);
-    let events = summary.points[0].events;
-    Ok(RunReport {
-        summary,
-        out,
-        table,
-        events,
-    })
+    Ok(RunReport { events: outcome.events, summary, out, table })
 }

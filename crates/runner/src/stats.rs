@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 /// A metric estimated from `n` replications.
 #[derive(Copy, Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
-    /// The across-replication mean.
+    /// The across-replication mean; `null` in JSON when no replication had
+    /// a value (for example no errors to time).
+    #[serde(with = "nan_as_null")]
     pub mean: f64,
     /// Half-width of the 95% Student-t confidence interval; `None` with fewer
     /// than two replications.
@@ -35,6 +37,19 @@ impl Estimate {
     /// Whether `value` lies inside the 95% interval.
     pub fn contains(&self, value: f64) -> bool {
         self.ci95.is_some_and(|h| (value - self.mean).abs() <= h)
+    }
+}
+
+/// JSON has no NaN: write it as `null` and read `null` back as NaN.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() { s.serialize_f64(*v) } else { s.serialize_none() }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
     }
 }
 
@@ -186,10 +201,7 @@ mod tests {
         ];
         for (p, df, expected) in cases {
             let t = student_t_quantile(p, df);
-            assert!(
-                (t - expected).abs() < 1e-3,
-                "t({p}, {df}) = {t}, expected {expected}"
-            );
+            assert!((t - expected).abs() < 1e-3, "t({p}, {df}) = {t}, expected {expected}");
         }
         assert!((normal_quantile(0.975) - 1.959_964).abs() < 1e-5);
         assert!((student_t_quantile(0.025, 4.0) + 2.776).abs() < 1e-3);
@@ -203,6 +215,11 @@ mod tests {
         // sd = sqrt(2.5), se = sqrt(0.5), t(0.975, 4) = 2.7764
         assert!((e.ci95.unwrap() - 2.776_445 * 0.5f64.sqrt()).abs() < 1e-5);
         assert!(e.contains(4.9) && !e.contains(5.0));
+        let none = Estimate::from_samples(&[f64::NAN]);
+        let json = serde_json::to_string(&none).unwrap();
+        assert_eq!(json, r#"{"mean":null,"ci95":null,"n":0}"#);
+        let back: Estimate = serde_json::from_str(&json).unwrap();
+        assert!(back.mean.is_nan());
         let one = Estimate::from_samples(&[7.0]);
         assert_eq!((one.mean, one.ci95, one.n), (7.0, None, 1));
         assert_eq!(Estimate::from_samples(&[1.0, f64::NAN]).n, 1);

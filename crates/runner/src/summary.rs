@@ -22,29 +22,30 @@ pub struct Summary {
     pub duration_s: f64,
     /// Swept parameter paths, in axis order.
     pub axes: Vec<String>,
+    /// Each SLO and the points that failed it.
+    pub slos: Vec<SloOutcome>,
     pub points: Vec<PointResult>,
+}
+
+/// How the points fared against one SLO.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SloOutcome {
+    pub slo: String,
+    pub passed: usize,
+    /// Indices of the points that failed it.
+    pub failed: Vec<usize>,
 }
 
 /// Writes every result file for `summary` into `dir`. `histograms[i]` is
 /// point i's merged latency histogram.
-pub fn write_results(
-    dir: &Path,
-    summary: &Summary,
-    histograms: &[LatencyHistogram],
-) -> io::Result<()> {
+pub fn write_results(dir: &Path, summary: &Summary, histograms: &[LatencyHistogram]) -> io::Result<()> {
     let json = serde_json::to_string_pretty(summary).map_err(io::Error::other)?;
     write_atomic(&dir.join("summary.json"), format!("{json}\n").as_bytes())?;
-    write_atomic(
-        &dir.join("points.csv"),
-        points_csv(&summary.axes, &summary.points).as_bytes(),
-    )?;
+    write_atomic(&dir.join("points.csv"), points_csv(&summary.axes, &summary.points).as_bytes())?;
     for (p, h) in summary.points.iter().zip(histograms) {
         let pdir = dir.join("points").join(p.index.to_string());
         write_atomic(&pdir.join("latency.hgrm"), hgrm(h).as_bytes())?;
-        write_atomic(
-            &pdir.join("timeseries.csv"),
-            timeseries_csv(&p.series).as_bytes(),
-        )?;
+        write_atomic(&pdir.join("timeseries.csv"), timeseries_csv(&p.series).as_bytes())?;
     }
-    Ok(())
+    crate::plot::write_plots(dir, summary, histograms)
 }

@@ -32,15 +32,8 @@ fn pm_auto(e: &Estimate) -> String {
 /// Renders rows as aligned columns; the first column left-aligned.
 pub fn align(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..cols)
-        .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+    let widths: Vec<usize> =
+        (0..cols).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for r in rows {
         let mut line = String::new();
@@ -84,11 +77,7 @@ pub fn point_table(summary: &Summary, p: &PointResult) -> String {
     let _ = writeln!(out, "{ci_note}\n");
     let rows = vec![
         vec!["offered".into(), pm(&h.offered_rps, 1), "req/s".into()],
-        vec![
-            "throughput".into(),
-            pm(&h.throughput_rps, 1),
-            "req/s".into(),
-        ],
+        vec!["throughput".into(), pm(&h.throughput_rps, 1), "req/s".into()],
         vec!["goodput".into(), pm(&h.goodput_rps, 1), "req/s".into()],
         vec!["error rate".into(), pm(&h.error_rate, 5), String::new()],
     ];
@@ -110,27 +99,14 @@ pub fn point_table(summary: &Summary, p: &PointResult) -> String {
     out.push_str(&align(&rows));
     let _ = writeln!(out, "requests measured: {}", p.requests);
     if !p.errors.values().all(|&n| n == 0) {
-        let errs: Vec<String> = p
-            .errors
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(k, n)| format!("{k} {n}"))
-            .collect();
+        let errs: Vec<String> = p.errors.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{k} {n}")).collect();
         let _ = writeln!(out, "errors: {}", errs.join(", "));
     }
     out.push('\n');
     let mut rows = vec![
-        [
-            "service",
-            "replicas×workers",
-            "utilisation",
-            "throughput req/s",
-            "mean queue",
-            "max queue",
-            "p99 ms",
-        ]
-        .map(String::from)
-        .to_vec(),
+        ["service", "replicas×workers", "utilisation", "throughput req/s", "mean queue", "max queue", "p99 ms"]
+            .map(String::from)
+            .to_vec(),
     ];
     for s in &p.services {
         rows.push(vec![
@@ -147,32 +123,103 @@ pub fn point_table(summary: &Summary, p: &PointResult) -> String {
     out
 }
 
+/// The table for a sweep: one row per point, then the SLO verdicts.
+pub fn sweep_table(summary: &Summary) -> String {
+    let mut out = String::new();
+    let reps: Vec<u32> = summary.points.iter().map(|p| p.replications).collect();
+    let (lo, hi) = (reps.iter().min().copied().unwrap_or(0), reps.iter().max().copied().unwrap_or(0));
+    let reps_text = if lo == hi { lo.to_string() } else { format!("{lo}-{hi}") };
+    let _ = writeln!(
+        out,
+        "experiment {} · model {} · {} point{} × {} replications · seed {}",
+        summary.experiment.as_deref().unwrap_or("-"),
+        summary.model,
+        summary.points.len(),
+        if summary.points.len() == 1 { "" } else { "s" },
+        reps_text,
+        summary.seed
+    );
+    let _ = writeln!(
+        out,
+        "latency in ms; ± is the 95% Student-t half-width across replications
+"
+    );
+    let mut header: Vec<String> = vec!["#".into()];
+    header.extend(summary.axes.iter().cloned());
+    header.extend(["reps", "throughput req/s", "errors", "mean", "p50", "p99", "p99.9"].map(String::from));
+    let mut rows = vec![header];
+    for p in &summary.points {
+        let h = &p.headline;
+        let mut row = vec![p.index.to_string()];
+        row.extend(
+            summary
+                .axes
+                .iter()
+                .map(|a| p.parameters.iter().find(|(k, _)| k == a).map(|(_, v)| v.clone()).unwrap_or_default()),
+        );
+        row.push(p.replications.to_string());
+        row.push(pm(&h.throughput_rps, 1));
+        row.push(format!("{:.4}", h.error_rate.mean));
+        row.push(pm_auto(&h.mean_ms));
+        row.push(pm_auto(&h.p50_ms));
+        row.push(pm_auto(&h.p99_ms));
+        row.push(pm_auto(&h.p999_ms));
+        rows.push(row);
+    }
+    out.push_str(&align(&rows));
+    if !summary.slos.is_empty() {
+        let _ = writeln!(
+            out,
+            "
+SLOs"
+        );
+        for s in &summary.slos {
+            let total = s.passed + s.failed.len();
+            if s.failed.is_empty() {
+                let _ = writeln!(out, "  ✓ {}  ({total}/{total} points)", s.slo);
+            } else {
+                let which: Vec<String> = s
+                    .failed
+                    .iter()
+                    .map(|&i| {
+                        let p = &summary.points[i];
+                        let params: Vec<String> = p.parameters.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                        if params.is_empty() { format!("#{i}") } else { format!("#{i} ({})", params.join(", ")) }
+                    })
+                    .collect();
+                let _ =
+                    writeln!(out, "  ✗ {}  ({}/{total} points pass); failed: {}", s.slo, s.passed, which.join(", "));
+            }
+        }
+    }
+    for p in &summary.points {
+        if let Some(msg) = &p.runaway {
+            let _ = writeln!(
+                out,
+                "
+warning: point {} ran away: {msg}",
+                p.index
+            );
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn aligns_columns() {
-        let t = align(&[
-            vec!["a".into(), "1".into()],
-            vec!["long".into(), "100".into()],
-        ]);
+        let t = align(&[vec!["a".into(), "1".into()], vec!["long".into(), "100".into()]]);
         assert_eq!(t, "a       1\nlong  100\n");
     }
 
     #[test]
     fn formats_estimates() {
-        let e = Estimate {
-            mean: 12.3456,
-            ci95: Some(0.5),
-            n: 5,
-        };
+        let e = Estimate { mean: 12.3456, ci95: Some(0.5), n: 5 };
         assert_eq!(pm_auto(&e), "12.35 ± 0.50");
-        let e = Estimate {
-            mean: 0.0123456,
-            ci95: None,
-            n: 1,
-        };
+        let e = Estimate { mean: 0.0123456, ci95: None, n: 1 };
         assert_eq!(pm_auto(&e), "0.01235");
     }
 }

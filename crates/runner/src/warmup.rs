@@ -9,10 +9,7 @@
 /// The number of leading observations to discard, a multiple of 5.
 pub fn mser5(observations: &[f64]) -> usize {
     const BATCH: usize = 5;
-    let batches: Vec<f64> = observations
-        .chunks_exact(BATCH)
-        .map(|c| c.iter().sum::<f64>() / BATCH as f64)
-        .collect();
+    let batches: Vec<f64> = observations.chunks_exact(BATCH).map(|c| c.iter().sum::<f64>() / BATCH as f64).collect();
     let m = batches.len();
     if m < 4 {
         return 0;
@@ -46,9 +43,7 @@ mod tests {
 
     #[test]
     fn stationary_input_keeps_everything() {
-        let obs: Vec<f64> = (0..200)
-            .map(|i| 5.0 + ((i * 7919) % 13) as f64 / 13.0)
-            .collect();
+        let obs: Vec<f64> = (0..200).map(|i| 5.0 + ((i * 7919) % 13) as f64 / 13.0).collect();
         assert!(mser5(&obs) <= 10);
         assert_eq!(mser5(&[1.0, 2.0]), 0);
     }

@@ -15,12 +15,7 @@ pub struct Balancer {
 
 impl Balancer {
     pub fn new(service: u32, policy: BalancerPolicySpec, rng: SimRng) -> Self {
-        Self {
-            service,
-            policy,
-            cursor: 0,
-            rng,
-        }
+        Self { service, policy, cursor: 0, rng }
     }
 
     /// The replica, in `0..replicas`, for the next request.
@@ -28,11 +23,7 @@ impl Balancer {
     pub fn pick(&mut self, replicas: u32) -> u32 {
         match self.policy {
             BalancerPolicySpec::RoundRobin => {
-                let r = if self.cursor >= replicas {
-                    0
-                } else {
-                    self.cursor
-                };
+                let r = if self.cursor >= replicas { 0 } else { self.cursor };
                 self.cursor = r + 1;
                 r
             }

@@ -9,11 +9,7 @@ pub struct Slab<T> {
 
 impl<T> Default for Slab<T> {
     fn default() -> Self {
-        Self {
-            entries: Vec::new(),
-            free: Vec::new(),
-            live: 0,
-        }
+        Self { entries: Vec::new(), free: Vec::new(), live: 0 }
     }
 }
 

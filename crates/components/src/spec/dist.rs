@@ -75,15 +75,7 @@ struct RawDist {
     percentiles: Option<Vec<(f64, Duration)>>,
 }
 
-const KINDS: [&str; 7] = [
-    "constant",
-    "exponential",
-    "uniform",
-    "lognormal",
-    "pareto",
-    "mixture",
-    "empirical",
-];
+const KINDS: [&str; 7] = ["constant", "exponential", "uniform", "lognormal", "pareto", "mixture", "empirical"];
 
 impl RawDist {
     fn given(&self) -> Vec<&'static str> {
@@ -91,20 +83,7 @@ impl RawDist {
         macro_rules! check {
             ($($f:ident),*) => { $( if self.$f.is_some() { v.push(stringify!($f)); } )* };
         }
-        check!(
-            value,
-            mean,
-            cv,
-            p50,
-            p99,
-            low,
-            high,
-            scale,
-            shape,
-            parts,
-            samples,
-            percentiles
-        );
+        check!(value, mean, cv, p50, p99, low, high, scale, shape, parts, samples, percentiles);
         v
     }
 
@@ -114,11 +93,7 @@ impl RawDist {
             return Err(format!(
                 "field `{extra}` does not apply to a {} distribution (it takes {})",
                 self.dist,
-                allowed
-                    .iter()
-                    .map(|f| format!("`{f}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                allowed.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
             ));
         }
         Ok(())
@@ -140,23 +115,17 @@ impl TryFrom<RawDist> for DistSpec {
         let spec = match d {
             "constant" => {
                 raw.only(&["value"])?;
-                DistSpec::Constant {
-                    value: need(raw.value, d, "value")?,
-                }
+                DistSpec::Constant { value: need(raw.value, d, "value")? }
             }
             "exponential" => {
                 raw.only(&["mean"])?;
-                DistSpec::Exponential {
-                    mean: need(raw.mean, d, "mean")?,
-                }
+                DistSpec::Exponential { mean: need(raw.mean, d, "mean")? }
             }
             "uniform" => {
                 raw.only(&["low", "high"])?;
                 let (low, high) = (need(raw.low, d, "low")?, need(raw.high, d, "high")?);
                 if low > high {
-                    return Err(format!(
-                        "uniform needs low <= high, got low = {low}, high = {high}"
-                    ));
+                    return Err(format!("uniform needs low <= high, got low = {low}, high = {high}"));
                 }
                 DistSpec::Uniform { low, high }
             }
@@ -171,9 +140,7 @@ impl TryFrom<RawDist> for DistSpec {
                     }
                     (None, None, Some(p50), Some(p99)) => {
                         if p99 <= p50 || p50.0 == 0 {
-                            return Err(format!(
-                                "lognormal needs 0 < p50 < p99, got p50 = {p50}, p99 = {p99}"
-                            ));
+                            return Err(format!("lognormal needs 0 < p50 < p99, got p50 = {p50}, p99 = {p99}"));
                         }
                         DistSpec::LogNormalQuantiles { p50, p99 }
                     }
@@ -199,10 +166,7 @@ impl TryFrom<RawDist> for DistSpec {
                         Duration::from_nanos((mean.0 as f64 * (shape - 1.0) / shape).round() as u64)
                     }
                     _ => {
-                        return Err(
-                            "a pareto distribution needs `shape` and either `scale` or `mean`"
-                                .into(),
-                        );
+                        return Err("a pareto distribution needs `shape` and either `scale` or `mean`".into());
                     }
                 };
                 DistSpec::Pareto { scale, shape }
@@ -215,10 +179,7 @@ impl TryFrom<RawDist> for DistSpec {
                 }
                 let mut out = Vec::with_capacity(parts.len());
                 for mut p in parts {
-                    let weight = p
-                        .weight
-                        .take()
-                        .ok_or("every mixture part needs a `weight`")?;
+                    let weight = p.weight.take().ok_or("every mixture part needs a `weight`")?;
                     if !(weight.is_finite() && weight > 0.0) {
                         return Err(format!("mixture weights must be positive, got {weight}"));
                     }
@@ -240,10 +201,7 @@ impl TryFrom<RawDist> for DistSpec {
                         DistSpec::Percentiles(table)
                     }
                     _ => {
-                        return Err(
-                            "an empirical distribution needs either `samples` or `percentiles`"
-                                .into(),
-                        );
+                        return Err("an empirical distribution needs either `samples` or `percentiles`".into());
                     }
                 }
             }
@@ -251,10 +209,7 @@ impl TryFrom<RawDist> for DistSpec {
                 let hint = crate::suggest::did_you_mean(other, KINDS.iter().copied())
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
-                return Err(format!(
-                    "unknown distribution `{other}`{hint}; expected one of {}",
-                    KINDS.join(", ")
-                ));
+                return Err(format!("unknown distribution `{other}`{hint}; expected one of {}", KINDS.join(", ")));
             }
         };
         Ok(spec)

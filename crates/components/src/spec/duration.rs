@@ -42,15 +42,8 @@ impl Duration {
     }
 }
 
-const UNITS: [(&str, f64); 7] = [
-    ("ns", 1.0),
-    ("us", 1e3),
-    ("µs", 1e3),
-    ("ms", 1e6),
-    ("s", 1e9),
-    ("m", 60e9),
-    ("h", 3600e9),
-];
+const UNITS: [(&str, f64); 7] =
+    [("ns", 1.0), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9)];
 
 /// Why a duration string was not understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -64,30 +57,17 @@ impl FromStr for Duration {
     type Err = ParseDurationError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let err = |reason| ParseDurationError {
-            text: text.to_string(),
-            reason,
-        };
+        let err = |reason| ParseDurationError { text: text.to_string(), reason };
         let t = text.trim();
         let split = t
             .find(|c: char| {
-                !(c.is_ascii_digit()
-                    || c == '.'
-                    || c == '_'
-                    || c == 'e'
-                    || c == 'E'
-                    || c == '+'
-                    || c == '-')
+                !(c.is_ascii_digit() || c == '.' || c == '_' || c == 'e' || c == 'E' || c == '+' || c == '-')
             })
-            .ok_or_else(|| {
-                err("expected a number followed by a unit (ns, us, ms, s, m, h), such as \"250ms\"")
-            })?;
+            .ok_or_else(|| err("expected a number followed by a unit (ns, us, ms, s, m, h), such as \"250ms\""))?;
         // `e` may start a unit-less exponent or be misread; units never start with e.
         let (number, unit) = t.split_at(split);
         let number = number.replace('_', "");
-        let value: f64 = number
-            .parse()
-            .map_err(|_| err("expected a number followed by a unit, such as \"250ms\""))?;
+        let value: f64 = number.parse().map_err(|_| err("expected a number followed by a unit, such as \"250ms\""))?;
         if !value.is_finite() || value < 0.0 {
             return Err(err("a duration must be a finite, non-negative number"));
         }
@@ -140,18 +120,14 @@ impl<'de> Deserialize<'de> for Duration {
                 if v == 0 {
                     Ok(Duration::ZERO)
                 } else {
-                    Err(E::custom(format!(
-                        "a duration needs a unit: write \"{v}ms\" or \"{v}s\", not {v}"
-                    )))
+                    Err(E::custom(format!("a duration needs a unit: write \"{v}ms\" or \"{v}s\", not {v}")))
                 }
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Duration, E> {
                 self.visit_i64(v.min(i64::MAX as u64) as i64)
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Duration, E> {
-                Err(E::custom(format!(
-                    "a duration needs a unit: write \"{v}ms\" or \"{v}s\", not {v}"
-                )))
+                Err(E::custom(format!("a duration needs a unit: write \"{v}ms\" or \"{v}s\", not {v}")))
             }
         }
         d.deserialize_any(Visitor)

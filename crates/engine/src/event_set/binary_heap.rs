@@ -36,9 +36,7 @@ pub struct BinaryHeapSet<T> {
 
 impl<T> Default for BinaryHeapSet<T> {
     fn default() -> Self {
-        Self {
-            heap: BinaryHeap::new(),
-        }
+        Self { heap: BinaryHeap::new() }
     }
 }
 

@@ -13,10 +13,7 @@ pub struct QuaternaryHeap<T> {
 
 impl<T> Default for QuaternaryHeap<T> {
     fn default() -> Self {
-        Self {
-            keys: Vec::new(),
-            items: Vec::new(),
-        }
+        Self { keys: Vec::new(), items: Vec::new() }
     }
 }
 

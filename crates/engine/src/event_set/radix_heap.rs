@@ -35,13 +35,7 @@ pub struct RadixHeap<T> {
 
 impl<T> Default for RadixHeap<T> {
     fn default() -> Self {
-        Self {
-            last: 0,
-            len: 0,
-            now: VecDeque::new(),
-            buckets: std::array::from_fn(|_| Vec::new()),
-            occupied: 0,
-        }
+        Self { last: 0, len: 0, now: VecDeque::new(), buckets: std::array::from_fn(|_| Vec::new()), occupied: 0 }
     }
 }
 
@@ -70,11 +64,7 @@ impl<T> RadixHeap<T> {
         let b = self.occupied.trailing_zeros() as usize;
         let mut bucket = std::mem::take(&mut self.buckets[b]);
         self.occupied &= !(1 << b);
-        let min = bucket
-            .iter()
-            .map(|e| e.key.time)
-            .min()
-            .expect("occupied bucket is empty");
+        let min = bucket.iter().map(|e| e.key.time).min().expect("occupied bucket is empty");
         self.last = min;
         for e in bucket.drain(..) {
             if e.key.time == min {
@@ -89,9 +79,7 @@ impl<T> RadixHeap<T> {
         // Keep the emptied vector's capacity for the next fill of bucket b.
         self.buckets[b] = bucket;
         if self.now.len() > 1 {
-            self.now
-                .make_contiguous()
-                .sort_unstable_by_key(|&(seq, _)| seq);
+            self.now.make_contiguous().sort_unstable_by_key(|&(seq, _)| seq);
         }
     }
 }
@@ -117,13 +105,7 @@ impl<T> EventSet<T> for RadixHeap<T> {
         }
         let (seq, item) = self.now.pop_front()?;
         self.len -= 1;
-        Some((
-            Key {
-                time: self.last,
-                seq,
-            },
-            item,
-        ))
+        Some((Key { time: self.last, seq }, item))
     }
 
     fn len(&self) -> usize {

@@ -48,8 +48,7 @@ impl LatencyHistogram {
     /// Histograms merge only with others of the same precision.
     pub fn with_precision(digits: u8) -> Self {
         Self {
-            hist: Histogram::new_with_bounds(1, MAX_TRACKABLE, digits.clamp(1, 5))
-                .expect("valid histogram bounds"),
+            hist: Histogram::new_with_bounds(1, MAX_TRACKABLE, digits.clamp(1, 5)).expect("valid histogram bounds"),
             sum: 0,
             clamped: 0,
         }
@@ -144,9 +143,7 @@ impl LatencyHistogram {
     /// these back through [`record_n`](Self::record_n) rebuilds the same
     /// buckets, which is how results cross process boundaries.
     pub fn iter_recorded(&self) -> impl Iterator<Item = (Time, u64)> + '_ {
-        self.hist
-            .iter_recorded()
-            .map(|v| (v.value_iterated_to(), v.count_at_value()))
+        self.hist.iter_recorded().map(|v| (v.value_iterated_to(), v.count_at_value()))
     }
 
     /// Rebuilds a histogram from [`iter_recorded`](Self::iter_recorded)
@@ -185,15 +182,9 @@ mod tests {
         assert_eq!(h.count(), 1000);
         assert_eq!(h.mean(), Some(500.5 * MILLISECOND as f64));
         let p99 = h.quantile(0.99).unwrap() as f64;
-        assert!(
-            (p99 / (990.0 * MILLISECOND as f64) - 1.0).abs() < 1e-3,
-            "{p99}"
-        );
+        assert!((p99 / (990.0 * MILLISECOND as f64) - 1.0).abs() < 1e-3, "{p99}");
         let p50 = h.quantile(0.5).unwrap() as f64;
-        assert!(
-            (p50 / (500.0 * MILLISECOND as f64) - 1.0).abs() < 1e-3,
-            "{p50}"
-        );
+        assert!((p50 / (500.0 * MILLISECOND as f64) - 1.0).abs() < 1e-3, "{p50}");
         assert!((h.fraction_above(900 * MILLISECOND) - 0.1).abs() < 2e-3);
         assert!(LatencyHistogram::new().quantile(0.5).is_none());
     }

@@ -20,15 +20,7 @@ pub struct TimeWeighted {
 impl TimeWeighted {
     /// Starts integrating `value` from time `now`.
     pub fn new(now: Time, value: u64) -> Self {
-        Self {
-            value,
-            max: value,
-            since: now,
-            area: 0,
-            start: now,
-            window_area: 0,
-            window_start: now,
-        }
+        Self { value, max: value, since: now, area: 0, start: now, window_area: 0, window_start: now }
     }
 
     #[inline]
@@ -93,11 +85,8 @@ impl TimeWeighted {
     pub fn take_window_mean(&mut self, now: Time) -> f64 {
         self.advance(now);
         let elapsed = now - self.window_start;
-        let mean = if elapsed == 0 {
-            self.value as f64
-        } else {
-            (self.area - self.window_area) as f64 / elapsed as f64
-        };
+        let mean =
+            if elapsed == 0 { self.value as f64 } else { (self.area - self.window_area) as f64 / elapsed as f64 };
         self.window_area = self.area;
         self.window_start = now;
         mean

@@ -17,11 +17,7 @@ pub struct WindowClock {
 impl WindowClock {
     /// Windows of `width` starting at `start`. A zero width is treated as 1 ns.
     pub fn new(start: Time, width: Time) -> Self {
-        Self {
-            width: width.max(1),
-            index: 0,
-            start,
-        }
+        Self { width: width.max(1), index: 0, start }
     }
 
     /// The width of every window.

@@ -1,0 +1,94 @@
+//! `tailsim sweep EXPERIMENT`.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use tailsim_config::Experiment;
+use tailsim_runner::sweep::{Shard, SweepRequest, sweep};
+use tailsim_runner::table::sweep_table;
+
+use crate::cli::SweepArgs;
+use crate::progress::Bar;
+
+/// Exit status when the sweep ran but an SLO failed.
+pub const SLO_FAILED: u8 = 3;
+
+/// The shard from `--shard`, or from a batch system's array index.
+fn shard(args: &SweepArgs) -> anyhow::Result<Option<Shard>> {
+    if let Some(s) = args.shard {
+        return Ok(Some(s));
+    }
+    let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let index = match (from_env("SLURM_ARRAY_TASK_ID"), from_env("JOB_COMPLETION_INDEX")) {
+        (Some(id), _) => {
+            let min: u32 =
+                from_env("SLURM_ARRAY_TASK_MIN").map_or(Ok(0), |m| m.parse()).context("SLURM_ARRAY_TASK_MIN")?;
+            let id: u32 = id.parse().context("SLURM_ARRAY_TASK_ID is not a number")?;
+            id.checked_sub(min).context("SLURM_ARRAY_TASK_ID is below SLURM_ARRAY_TASK_MIN")?
+        }
+        (None, Some(idx)) => idx.parse().context("JOB_COMPLETION_INDEX is not a number")?,
+        (None, None) => return Ok(None),
+    };
+    let count = match args.shards {
+        Some(n) => n,
+        None => from_env("SLURM_ARRAY_TASK_COUNT")
+            .context(
+                "running as an array task: give the number of shards with --shards N \
+                 (SLURM_ARRAY_TASK_COUNT is not set)",
+            )?
+            .parse()
+            .context("SLURM_ARRAY_TASK_COUNT is not a number")?,
+    };
+    anyhow::ensure!(count >= 1 && index < count, "array index {index} is not below the shard count {count}");
+    Ok(Some(Shard { index, count }))
+}
+
+pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
+    super::set_jobs(args.jobs)?;
+    let mut experiment = Experiment::read(&args.experiment)?;
+    experiment.base.extend(args.set.iter().cloned());
+    if let Some(r) = args.replications {
+        experiment.base.push(tailsim_config::Override::new(
+            "sim.replications",
+            r.to_string(),
+            format!("--replications {r}"),
+        ));
+    }
+    let shard = shard(&args)?;
+    let out = args.out.clone().unwrap_or_else(|| std::path::PathBuf::from("results").join(&experiment.name));
+    let points = experiment.points().len() as u64;
+    let bar = Bar::new(0, "replications");
+    bar.set_points(points);
+    let started = std::time::Instant::now();
+    let outcome = sweep(
+        SweepRequest { experiment: &experiment, is_experiment: true, out: out.clone(), shard, resume: args.resume },
+        &bar,
+    );
+    bar.finish();
+    let outcome = outcome?;
+    let wall = started.elapsed().as_secs_f64();
+    let note =
+        if outcome.resumed > 0 { format!(", {} kept from the earlier run", outcome.resumed) } else { String::new() };
+    let Some(summary) = outcome.summary else {
+        let s = shard.expect("no summary only for shards");
+        eprintln!(
+            "shard {}/{}: {} point(s) computed{note} in {wall:.2} s; wrote {}. \
+             Combine the shards with `tailsim merge DIR... --out DIR`.",
+            s.index,
+            s.count,
+            outcome.computed,
+            out.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    };
+    print!("{}", sweep_table(&summary));
+    eprintln!(
+        "\nwrote {} ({} point(s) computed{note}; {} events in {wall:.2} s, {:.1}M events/s)",
+        out.display(),
+        outcome.computed,
+        outcome.events,
+        outcome.events as f64 / wall / 1e6
+    );
+    let failed = summary.slos.iter().any(|s| !s.failed.is_empty());
+    Ok(if failed { ExitCode::from(SLO_FAILED) } else { ExitCode::SUCCESS })
+}
