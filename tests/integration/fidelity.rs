@@ -82,7 +82,7 @@ fn mmc_with_four_workers() {
 fn balanced_model(policy: BalancerPolicySpec, rho: f64, secs: u64, seed: u64) -> ModelSpec {
     let mut m = mmc_model(rho, 4, secs, seed);
     m.client.get_mut("load").unwrap().target = "lb".into();
-    m.balancer.insert("lb".into(), BalancerSpec { target: "queue".into(), policy });
+    m.balancer.insert("lb".into(), BalancerSpec::new("queue", policy));
     m.service.insert("queue".into(), ServiceSpec::new(4, 1, DistSpec::exponential(Duration::from_millis(1))));
     m
 }

@@ -23,7 +23,7 @@ fn random_model(
     m.client.insert("c".into(), ClientSpec::poisson("lb", rate));
     m.client.get_mut("c").unwrap().timeout = timeout_ms.map(Duration::from_millis);
     let policy = if random_lb { BalancerPolicySpec::Random } else { BalancerPolicySpec::RoundRobin };
-    m.balancer.insert("lb".into(), BalancerSpec { target: "s".into(), policy });
+    m.balancer.insert("lb".into(), BalancerSpec::new("s", policy));
     let mut s = ServiceSpec::new(replicas, workers, DistSpec::lognormal(Duration::from_millis(2), 1.0));
     s.queue_capacity = cap;
     m.service.insert("s".into(), s);

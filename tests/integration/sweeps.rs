@@ -124,11 +124,20 @@ fn golden_outputs() {
         }
     }
     for f in files {
-        assert_eq!(
-            read(&out.join(f)),
-            read(&golden.join(f)),
-            "{f} differs from tests/golden/tiny/{f}; if the change is intended, rerun with TAILSIM_BLESS=1"
-        );
+        let (got, want) = (read(&out.join(f)), read(&golden.join(f)));
+        if got != want {
+            let (n, (g, w)) = got
+                .lines()
+                .zip(want.lines())
+                .enumerate()
+                .find(|(_, (g, w))| g != w)
+                .unwrap_or((got.lines().count().min(want.lines().count()), ("<end>", "<end>")));
+            panic!(
+                "{f} differs from tests/golden/tiny/{f} at line {}:\n  got:  {g}\n  want: {w}\n\
+                 if the change is intended, rerun with TAILSIM_BLESS=1",
+                n + 1
+            );
+        }
     }
 }
 

@@ -1,43 +1,62 @@
-//! Static capacity analysis: offered load and utilisation per component,
+//! Static capacity analysis: offered load and utilisation per service,
 //! derived from the model before any simulation ("derive, don't guess").
 //!
-//! Offered load flows from each client's mean rate through balancers to
-//! services. A service's capacity is `replicas x workers / E[service time]`
-//! requests per second, so its utilisation is offered / capacity. A component
-//! at utilisation 1 or more with an unbounded queue is unstable: its queue
-//! grows for as long as the run lasts.
+//! Each open-loop client's long-run mean rate (its schedule, spike and
+//! diurnal curve averaged over the run, times its burst or on/off duty
+//! cycle) flows through balancers to services, and on through every call a
+//! service's handler makes: a fan-out of n multiplies by n. A service's
+//! capacity is `sum over replicas of speed x workers / E[compute time]`
+//! requests per second; its utilisation is offered / capacity. A service at
+//! utilisation 1 or more with an unbounded queue is unstable: its queue
+//! grows for as long as the run lasts. Closed-loop clients cannot overload
+//! anything (each user waits for its answer), and their offered rate is
+//! bounded by users / think time.
 
 use std::collections::BTreeMap;
 
 use crate::dist::Dist;
-use crate::spec::ModelSpec;
+use crate::sim::RateProfileProbe;
+use crate::spec::{ModelSpec, StepSpec};
 use crate::validate::SpecError;
 
 /// The load on one service.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServiceLoad {
     pub name: String,
-    /// Requests per second offered to the service, all replicas together.
+    /// Long-run mean requests per second offered, all replicas together.
     pub offered_rps: f64,
-    /// Requests per second the service can complete when saturated.
+    /// The highest instantaneous rate offered (schedule peaks, spikes,
+    /// bursts), in requests per second.
+    pub peak_rps: f64,
+    /// Requests per second the service can complete when saturated, counting
+    /// only its compute steps (waiting on calls while holding a worker
+    /// lowers it further).
     pub capacity_rps: f64,
-    /// Mean service time in seconds.
+    /// Mean compute time per request, in seconds, at speed 1.
     pub mean_service_s: f64,
     pub replicas: u32,
     pub workers: u32,
     /// Whether waiting requests are unbounded.
     pub unbounded_queue: bool,
+    /// Whether some of its load comes from closed-loop users (counted at
+    /// their upper bound, users / think time).
+    pub closed_loop: bool,
 }
 
 impl ServiceLoad {
-    /// Offered load over capacity.
+    /// Long-run offered load over capacity.
     pub fn utilisation(&self) -> f64 {
         if self.capacity_rps > 0.0 { self.offered_rps / self.capacity_rps } else { f64::INFINITY }
     }
 
+    /// Peak offered load over capacity.
+    pub fn peak_utilisation(&self) -> f64 {
+        if self.capacity_rps > 0.0 { self.peak_rps / self.capacity_rps } else { f64::INFINITY }
+    }
+
     /// Whether the queue would grow without bound.
     pub fn unstable(&self) -> bool {
-        self.unbounded_queue && self.utilisation() >= 1.0
+        self.unbounded_queue && !self.closed_loop && self.utilisation() >= 1.0
     }
 }
 
@@ -47,30 +66,77 @@ pub struct Analysis {
     pub services: Vec<ServiceLoad>,
 }
 
+#[derive(Default, Clone, Copy)]
+struct Flow {
+    mean: f64,
+    peak: f64,
+    closed: bool,
+}
+
+/// Adds `flow` to `name` and everything it calls.
+fn propagate(spec: &ModelSpec, name: &str, flow: Flow, into: &mut BTreeMap<String, Flow>) {
+    if let Some(b) = spec.balancer.get(name) {
+        return propagate(spec, &b.target, flow, into);
+    }
+    let Some(s) = spec.service.get(name) else { return };
+    let f = into.entry(name.to_string()).or_default();
+    f.mean += flow.mean;
+    f.peak += flow.peak;
+    f.closed |= flow.closed;
+    for step in &s.steps {
+        let calls = match step {
+            StepSpec::Call(c) => std::slice::from_ref(c),
+            StepSpec::Parallel { calls, .. } => calls.as_slice(),
+            StepSpec::Compute(_) => &[],
+        };
+        for c in calls {
+            propagate(spec, &c.target, flow, into);
+        }
+    }
+}
+
 /// Computes offered load and utilisation for every service. The model must
 /// have passed [`validate`](crate::validate::validate).
 pub fn analyse(spec: &ModelSpec) -> Analysis {
-    let mut offered: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut flows: BTreeMap<String, Flow> = BTreeMap::new();
     for c in spec.client.values() {
-        let service = match spec.balancer.get(&c.target) {
-            Some(b) => b.target.as_str(),
-            None => c.target.as_str(),
+        let flow = match c.users {
+            Some(users) => {
+                let think = c.think_time.as_ref().and_then(|d| Dist::new(d).ok()).map_or(0.0, |d| d.mean() / 1e9);
+                let bound = if think > 0.0 { users as f64 / think } else { f64::INFINITY };
+                Flow { mean: bound, peak: bound, closed: true }
+            }
+            None => {
+                let probe = RateProfileProbe::new(c);
+                Flow { mean: probe.mean_rate(spec.sim.duration.0), peak: probe.peak_rate(), closed: false }
+            }
         };
-        *offered.entry(service).or_default() += c.rate;
+        propagate(spec, &c.target, flow, &mut flows);
     }
     let services = spec
         .service
         .iter()
         .map(|(name, s)| {
-            let mean_s = Dist::new(&s.service_time).map(|d| d.mean() / 1e9).unwrap_or(f64::NAN);
+            let mean_s: f64 = s
+                .all_steps()
+                .iter()
+                .map(|step| match step {
+                    StepSpec::Compute(d) => Dist::new(d).map(|d| d.mean() / 1e9).unwrap_or(f64::NAN),
+                    _ => 0.0,
+                })
+                .sum();
+            let speed: f64 = s.replica_speed.as_ref().map_or(s.replicas as f64, |v| v.iter().sum());
+            let flow = flows.get(name).copied().unwrap_or_default();
             ServiceLoad {
                 name: name.clone(),
-                offered_rps: offered.get(name.as_str()).copied().unwrap_or(0.0),
-                capacity_rps: s.replicas as f64 * s.workers as f64 / mean_s,
+                offered_rps: flow.mean,
+                peak_rps: flow.peak,
+                capacity_rps: if mean_s > 0.0 { speed * s.workers as f64 / mean_s } else { f64::INFINITY },
                 mean_service_s: mean_s,
                 replicas: s.replicas,
                 workers: s.workers,
                 unbounded_queue: s.queue_capacity.is_none(),
+                closed_loop: flow.closed,
             }
         })
         .collect();
@@ -78,7 +144,7 @@ pub fn analyse(spec: &ModelSpec) -> Analysis {
 }
 
 /// Refuses a model in which an unbounded queue is offered more than its
-/// service can complete.
+/// service can complete in the long run.
 pub fn check_stable(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
     let errors: Vec<SpecError> = analyse(spec)
         .services
@@ -88,9 +154,10 @@ pub fn check_stable(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
             SpecError::new(
                 &["service", &s.name],
                 format!(
-                    "unstable: offered {:.1} req/s but {} replica(s) x {} worker(s) at a mean service time of {:.4} ms \
-                     complete at most {:.1} req/s (utilisation {:.2}), and its queue is unbounded, so it would grow \
-                     for the whole run. Set `queue_capacity`, lower the offered rate, or add replicas or workers",
+                    "unstable: offered {:.1} req/s on average but {} replica(s) x {} worker(s) at a mean compute \
+                     time of {:.4} ms complete at most {:.1} req/s (utilisation {:.2}), and its queue is unbounded, \
+                     so it would grow for the whole run. Set `queue_capacity`, lower the offered rate, or add \
+                     replicas or workers",
                     s.offered_rps,
                     s.replicas,
                     s.workers,
@@ -107,27 +174,51 @@ pub fn check_stable(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::{BalancerSpec, ClientSpec, DistSpec, Duration, ServiceSpec};
+    use crate::spec::{BalancerSpec, CallSpec, ClientSpec, DistSpec, Duration, ServiceSpec, SpikeSpec, WaitSpec};
+
+    fn ms(v: u64) -> Duration {
+        Duration::from_millis(v)
+    }
 
     #[test]
-    fn utilisation_follows_rates_through_balancers() {
+    fn utilisation_follows_rates_through_balancers_and_fan_out() {
         let mut m = ModelSpec::default();
         m.client.insert("a".into(), ClientSpec::poisson("lb", 300.0));
         m.client.insert("b".into(), ClientSpec::poisson("app", 100.0));
-        m.balancer.insert("lb".into(), BalancerSpec { target: "app".into(), policy: Default::default() });
-        m.service.insert("app".into(), ServiceSpec::new(2, 2, DistSpec::exponential(Duration::from_millis(4))));
+        m.balancer.insert("lb".into(), BalancerSpec::new("app", Default::default()));
+        let mut app = ServiceSpec::new(2, 2, DistSpec::exponential(ms(4)));
+        app.steps.push(StepSpec::Parallel { calls: vec![CallSpec::new("leaf"); 3], wait: WaitSpec::All });
+        m.service.insert("app".into(), app);
+        m.service.insert("leaf".into(), ServiceSpec::new(4, 1, DistSpec::exponential(ms(2))));
         let a = analyse(&m);
         let app = &a.services[0];
         assert_eq!(app.offered_rps, 400.0);
         assert!((app.capacity_rps - 1000.0).abs() < 1e-9);
         assert!((app.utilisation() - 0.4).abs() < 1e-12);
+        let leaf = &a.services[1];
+        assert_eq!(leaf.offered_rps, 1200.0, "fan-out of 3");
+        assert!((leaf.utilisation() - 0.6).abs() < 1e-12);
         assert!(check_stable(&m).is_ok());
 
-        m.client.get_mut("b").unwrap().rate = 800.0;
+        m.client.get_mut("b").unwrap().rate = Some(800.0);
         let errs = check_stable(&m).unwrap_err();
         assert_eq!(errs[0].path_string(), "service.app");
-        // A bounded queue makes the same load safe to run.
         m.service.get_mut("app").unwrap().queue_capacity = Some(50);
+        m.service.get_mut("leaf").unwrap().queue_capacity = Some(50);
+        assert!(check_stable(&m).is_ok(), "bounded queues make the same load safe to run");
+    }
+
+    #[test]
+    fn a_short_spike_is_a_peak_not_instability() {
+        let mut m = ModelSpec::default();
+        m.sim.duration = Duration::from_secs(100);
+        let mut c = ClientSpec::poisson("app", 500.0);
+        c.spike = Some(SpikeSpec { at: Duration::from_secs(50), duration: Duration::from_secs(10), factor: 4.0 });
+        m.client.insert("c".into(), c);
+        m.service.insert("app".into(), ServiceSpec::new(1, 1, DistSpec::exponential(ms(1))));
+        let s = &analyse(&m).services[0];
+        assert!((s.offered_rps - 650.0).abs() < 1.0, "{}", s.offered_rps);
+        assert_eq!(s.peak_rps, 2000.0);
         assert!(check_stable(&m).is_ok());
     }
 }

@@ -60,6 +60,15 @@ pub struct ClientResult {
     pub latency_ok: LatencyHistogram,
     /// Latency of failed requests (time until the failure was known).
     pub latency_err: LatencyHistogram,
+    /// Summed network time of successful requests, in ns.
+    pub network_sum_ns: u128,
+}
+
+impl ClientResult {
+    /// Mean network time of a successful request, in ns.
+    pub fn network_mean(&self) -> Option<f64> {
+        (self.ok > 0).then(|| self.network_sum_ns as f64 / self.ok as f64)
+    }
 }
 
 /// One service, summed over its replicas, after warm-up.
@@ -84,20 +93,67 @@ pub struct ServiceResult {
     pub queue_max: u64,
     /// Mean requests present (queued or in service), over all replicas.
     pub in_system_mean: f64,
-    /// Time from arrival to response, for requests that arrived after warm-up.
+    /// Time from arrival to answer, for requests that arrived after warm-up.
     pub response: LatencyHistogram,
-    /// Summed time from arrival to the start of service, and the number of
-    /// jobs it sums over (those that arrived after warm-up and started).
+    /// Of those, answered with success and with an error.
+    pub finished: u64,
+    pub failed: u64,
+    /// Where their time went, summed in ns: waiting for a worker, computing,
+    /// and blocked on downstream calls (network included).
     pub wait_sum_ns: u128,
-    pub wait_count: u64,
-    /// Sum of service times, in ns.
-    pub service_sum_ns: u128,
+    pub compute_sum_ns: u128,
+    pub downstream_sum_ns: u128,
+    /// Each replica, in order.
+    pub replica_stats: Vec<ReplicaResult>,
+}
+
+/// One replica of a service, after warm-up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplicaResult {
+    pub arrivals: u64,
+    pub completions: u64,
+    pub rejected: u64,
+    /// Mean busy workers.
+    pub busy_mean: f64,
+    pub queue_mean: f64,
+    pub queue_max: u64,
+}
+
+/// One load balancer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BalancerResult {
+    pub name: String,
+    /// Ejections by failed health checks and by outlier detection, and
+    /// readmissions, over the whole run.
+    pub health_ejections: u64,
+    pub outlier_ejections: u64,
+    pub readmissions: u64,
+    /// Requests sent to each replica over the whole run.
+    pub picks: Vec<u64>,
 }
 
 impl ServiceResult {
-    /// Mean time from arrival to the start of service, in ns.
+    /// Jobs that arrived after warm-up and were answered.
+    pub fn answered(&self) -> u64 {
+        self.finished + self.failed
+    }
+
+    /// Mean time waiting for a worker, in ns.
     pub fn wait_mean(&self) -> Option<f64> {
-        (self.wait_count > 0).then(|| self.wait_sum_ns as f64 / self.wait_count as f64)
+        let n = self.answered();
+        (n > 0).then(|| self.wait_sum_ns as f64 / n as f64)
+    }
+
+    /// Mean time computing, in ns.
+    pub fn compute_mean(&self) -> Option<f64> {
+        let n = self.answered();
+        (n > 0).then(|| self.compute_sum_ns as f64 / n as f64)
+    }
+
+    /// Mean time blocked on downstream calls, in ns.
+    pub fn downstream_mean(&self) -> Option<f64> {
+        let n = self.answered();
+        (n > 0).then(|| self.downstream_sum_ns as f64 / n as f64)
     }
 
     /// Busy workers as a fraction of all workers.
@@ -131,9 +187,9 @@ pub struct Conservation {
     pub born: u64,
     /// Requests whose outcome reached their client.
     pub settled: u64,
-    /// Calls not yet settled at the end.
+    /// Calls not yet settled at the end (at every tier).
     pub calls_in_flight: u64,
-    /// Jobs queued or in service at stations at the end.
+    /// Jobs at the end: crossing the network, queued, or in service.
     pub jobs_in_system: u64,
 }
 
@@ -151,6 +207,7 @@ pub struct RunResult {
     pub runaway: Option<String>,
     pub clients: Vec<ClientResult>,
     pub services: Vec<ServiceResult>,
+    pub balancers: Vec<BalancerResult>,
     pub series: Vec<WindowRow>,
     /// Conservation counters over the whole run, warm-up included: every
     /// request born is settled (answered, failed or timed out) or still in

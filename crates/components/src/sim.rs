@@ -1,52 +1,91 @@
 //! The simulation: builds runtime state from a [`ModelSpec`] and handles
 //! events until the run ends.
 //!
-//! A request is born at a client as a *call* to the client's target. The call
-//! picks a station (a replica) through a balancer or the service's own round
-//! robin, and becomes a *job* there: admitted to the queue or rejected, served
-//! by a worker, and answered. The answer completes the call, and the client
-//! records the latency.
+//! A request is born at a client as a *call* to the client's target. A call
+//! picks a station (one replica) through a balancer or the service's own
+//! round robin, crosses its network link, and becomes a *job* there: queued
+//! or rejected, then run by a worker through the service's steps. A `call`
+//! step makes a child call and waits; a `parallel` step makes several and
+//! waits for all, the first, or k of them. When the steps are done the job
+//! answers its call over the link, and the call's owner (a client, a
+//! waiting job, or a health probe) carries on.
 //!
-//! Calls carry a generation so that late answers, after a timeout has already
-//! settled the call, are recognised and dropped in O(1).
+//! Calls and jobs carry generations, so a late answer to a call that a
+//! timeout already settled, or to a job that has moved on, is recognised
+//! and dropped in O(1).
 
 mod balancer;
+mod build;
 mod client;
+mod finish;
+mod flow;
+mod network;
 mod slab;
 mod station;
+mod traffic;
 
 use std::ops::ControlFlow;
 
-use tailsim_engine::rng::stream;
 use tailsim_engine::scheduler::{self, Model, Scheduler, StopRule, TimerId};
 use tailsim_engine::stats::{LatencyHistogram, TimeWeighted, WindowClock};
-use tailsim_engine::time::{Time, as_secs_f64};
+use tailsim_engine::time::Time;
 
 use crate::dist::Dist;
-use crate::result::{ClientResult, ErrorKind, RunResult, ServiceResult, WindowRow};
+use crate::result::{ErrorKind, RunResult, WindowRow};
 use crate::spec::ModelSpec;
 use crate::validate::{SpecError, validate};
 use balancer::Balancer;
 use client::Client;
+use network::Link;
 use slab::Slab;
-use station::{Station, StationStats};
+use station::Station;
+
+/// "No index" in `u32` index fields.
+const NONE: u32 = u32::MAX;
 
 /// Where a call goes.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     Balancer(u32),
     Service(u32),
+    /// One replica, directly (health probes).
+    Station(u32),
 }
+
+/// The attributes a request carries from client to every call it causes.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Req {
+    pub key: u64,
+    /// Who sent it: (client << 32 | user), for sticky balancing.
+    pub origin: u64,
+    pub class: u16,
+    pub write: bool,
+}
+
+/// An outcome travelling back to a caller.
+pub type Outcome = Result<(), ErrorKind>;
 
 /// Everything that can happen.
 #[derive(Copy, Clone, Debug)]
 pub enum Event {
-    /// A client's next open-loop arrival.
-    Arrival { client: u32 },
-    /// A job's service time has elapsed.
-    ServiceDone { job: u32 },
+    /// An open-loop client's next candidate arrival (stale if the epoch moved).
+    Arrival { client: u32, epoch: u32 },
+    /// A closed-loop user finished thinking.
+    UserSend { client: u32, user: u32 },
+    /// An open-loop client switches burst or on/off state.
+    Modulate { client: u32 },
+    /// A request reaches its station after crossing the network.
+    Deliver { job: u32 },
+    /// A job's compute step has elapsed.
+    ComputeDone { job: u32 },
+    /// An answer reaches the caller after crossing the network.
+    Reply { call: u32, generation: u32, outcome: Outcome },
     /// A call's timeout fired.
     Timeout { call: u32 },
+    /// Time to health-check a replica.
+    Probe { balancer: u32, replica: u32 },
+    /// An outlier ejection ends.
+    Readmit { balancer: u32, replica: u32 },
     /// Measurement starts.
     WarmupEnd,
     /// A time-series window closes.
@@ -56,21 +95,67 @@ pub enum Event {
 /// Who waits for a call's answer.
 #[derive(Copy, Clone, Debug)]
 enum Owner {
-    Client { client: u32, born: Time },
+    /// A client request; `user` is the closed-loop user, or `NONE`.
+    Client { client: u32, user: u32 },
+    /// A job blocked in a call or parallel step.
+    Job { job: u32, generation: u32 },
+    /// A balancer's health check of one replica.
+    Probe { balancer: u32, replica: u32 },
+}
+
+/// A call site: where calls from one place go, over which link, with what
+/// timeout.
+struct Site {
+    target: Target,
+    link: u32,
+    timeout: Option<Time>,
+}
+
+/// A runtime handler step.
+enum Step {
+    Compute(Dist),
+    /// `count` calls to the sites `first..first + count`, of which `needed`
+    /// must succeed.
+    Calls { first: u32, count: u32, needed: u32 },
 }
 
 struct Call {
-    owner: Owner,
     generation: u32,
+    owner: Owner,
+    site: u32,
     timer: Option<TimerId>,
+    req: Req,
+    born: Time,
+    /// Network time spent so far, in ns.
+    net: Time,
+    /// The balancer it went through and the replica it picked, if any.
+    balancer: u32,
+    replica: u32,
 }
 
 struct Job {
+    /// Bumped when a step's calls are settled and when the job ends, so
+    /// answers to calls it no longer waits for are ignored.
+    generation: u32,
     station: u32,
     call: u32,
     call_generation: u32,
+    req: Req,
     arrived: Time,
-    started: Time,
+    /// Start of the current wait, compute or block segment.
+    mark: Time,
+    pc: u16,
+    holds_worker: bool,
+    probe: bool,
+    /// Calls of the current step not yet settled, successes and failures.
+    outstanding: u32,
+    successes: u32,
+    failures: u32,
+    needed: u32,
+    last_error: ErrorKind,
+    wait_ns: Time,
+    compute_ns: Time,
+    downstream_ns: Time,
 }
 
 struct Service {
@@ -79,7 +164,21 @@ struct Service {
     replicas: u32,
     workers: u32,
     cursor: u32,
+    steps: Vec<Step>,
+    hold_worker: bool,
+    /// Priority of each request class (by class index).
+    priorities: Vec<u32>,
+    stats: ServiceStats,
+}
+
+/// Per-service measurements of jobs that arrived after warm-up.
+struct ServiceStats {
     response: LatencyHistogram,
+    finished: u64,
+    failed: u64,
+    wait_sum: u128,
+    compute_sum: u128,
+    downstream_sum: u128,
 }
 
 /// The whole runtime state of one replication.
@@ -90,6 +189,8 @@ struct World {
     balancers: Vec<Balancer>,
     services: Vec<Service>,
     stations: Vec<Station>,
+    sites: Vec<Site>,
+    links: Vec<Link>,
     jobs: Slab<Job>,
     calls: Slab<Call>,
     max_in_flight: usize,
@@ -120,104 +221,17 @@ impl Simulation {
     pub fn new(spec: &ModelSpec, seed: u64) -> Result<Self, Vec<SpecError>> {
         validate(spec)?;
         let warmup = spec.sim.fixed_warmup().map_or(0, |d| d.0);
-        Ok(Self::build(spec, seed, warmup))
+        let (world, sched) = World::build(spec, seed, warmup);
+        let stop = StopRule { until: spec.sim.duration.0, max_events: spec.sim.max_events };
+        Ok(Self { sched, world, stop, seed })
     }
 
     /// Overrides the warm-up, for example with one detected by a pilot run.
     pub fn with_warmup(mut self, warmup: Time) -> Self {
         self.world.measure_from = warmup;
+        self.world.measuring = warmup == 0;
         self.world.window = WindowClock::new(warmup, self.world.window.width());
         self
-    }
-
-    fn build(spec: &ModelSpec, seed: u64, warmup: Time) -> Self {
-        let names: Vec<&String> = spec.service.keys().collect();
-        let service_index = |name: &str| names.iter().position(|n| *n == name).unwrap() as u32;
-        let balancer_names: Vec<&String> = spec.balancer.keys().collect();
-
-        let mut services = Vec::new();
-        let mut stations = Vec::new();
-        for (name, s) in &spec.service {
-            let dist = Dist::new(&s.service_time).expect("validated");
-            let index = services.len() as u32;
-            services.push(Service {
-                name: name.clone(),
-                first_station: stations.len() as u32,
-                replicas: s.replicas,
-                workers: s.workers,
-                cursor: 0,
-                response: LatencyHistogram::new(),
-            });
-            for r in 0..s.replicas {
-                stations.push(Station {
-                    service: index,
-                    workers: s.workers,
-                    busy: 0,
-                    queue: Default::default(),
-                    capacity: s.queue_capacity.unwrap_or(u32::MAX),
-                    service_time: dist.clone(),
-                    rng: stream(seed, &format!("service.{name}[{r}]")),
-                    stats: StationStats::new(0),
-                });
-            }
-        }
-        let balancers = spec
-            .balancer
-            .iter()
-            .map(|(name, b)| {
-                Balancer::new(service_index(&b.target), b.policy, stream(seed, &format!("balancer.{name}")))
-            })
-            .collect();
-        let target = |name: &str| {
-            if let Some(i) = balancer_names.iter().position(|n| *n == name) {
-                Target::Balancer(i as u32)
-            } else {
-                Target::Service(service_index(name))
-            }
-        };
-        let clients: Vec<Client> = spec
-            .client
-            .iter()
-            .map(|(name, c)| {
-                Client::new(
-                    name.clone(),
-                    target(&c.target),
-                    c.rate,
-                    c.arrival,
-                    c.timeout.map(|d| d.0),
-                    stream(seed, &format!("client.{name}")),
-                )
-            })
-            .collect();
-
-        let mut world = World {
-            measure_from: warmup,
-            measuring: warmup == 0,
-            clients,
-            balancers,
-            services,
-            stations,
-            jobs: Slab::default(),
-            calls: Slab::default(),
-            max_in_flight: spec.sim.max_in_flight.min(usize::MAX as u64) as usize,
-            runaway: None,
-            born: 0,
-            settled: 0,
-            window: WindowClock::new(warmup, spec.sim.window.0),
-            window_latency: LatencyHistogram::with_precision(2),
-            window_ok: 0,
-            window_errors: 0,
-            queued_total: TimeWeighted::new(0, 0),
-            series: Vec::new(),
-        };
-        // Each client's first arrival comes one gap after time zero, like
-        // every later one.
-        let mut sched = Scheduler::new();
-        for (i, c) in world.clients.iter_mut().enumerate() {
-            sched.schedule(c.next_gap(), Event::Arrival { client: i as u32 });
-        }
-        let stop = StopRule { until: spec.sim.duration.0, max_events: spec.sim.max_events };
-        Self { sched, world, stop, seed }
     }
 
     /// Runs the replication to the end and returns what it measured.
@@ -238,13 +252,19 @@ impl Model for World {
     #[inline]
     fn handle(&mut self, event: Event, sched: &mut Scheduler<Event>) -> ControlFlow<()> {
         match event {
-            Event::Arrival { client } => self.on_arrival(client, sched),
-            Event::ServiceDone { job } => self.on_service_done(job, sched),
+            Event::Arrival { client, epoch } => self.on_arrival(client, epoch, sched),
+            Event::UserSend { client, user } => self.send_request(client, user, sched),
+            Event::Modulate { client } => self.on_modulate(client, sched),
+            Event::Deliver { job } => self.admit(job, sched),
+            Event::ComputeDone { job } => self.on_compute_done(job, sched),
+            Event::Reply { call, generation, outcome } => self.answer(call, generation, outcome, sched),
             Event::Timeout { call } => self.on_timeout(call, sched),
+            Event::Probe { balancer, replica } => self.on_probe(balancer, replica, sched),
+            Event::Readmit { balancer, replica } => self.balancers[balancer as usize].readmit(replica),
             Event::WarmupEnd => self.on_warmup_end(sched.now()),
             Event::WindowEnd => self.on_window_end(sched),
         }
-        if self.jobs.live() > self.max_in_flight {
+        if self.calls.live() > self.max_in_flight || self.jobs.live() > self.max_in_flight {
             self.runaway = Some(self.runaway_message(sched.now()));
             return ControlFlow::Break(());
         }
@@ -252,274 +272,40 @@ impl Model for World {
     }
 }
 
-impl World {
-    fn on_arrival(&mut self, client: u32, sched: &mut Scheduler<Event>) {
-        let now = sched.now();
-        let c = &mut self.clients[client as usize];
-        let gap = c.next_gap();
-        sched.schedule_in(gap, Event::Arrival { client });
-        if now >= self.measure_from {
-            c.sent += 1;
-        }
-        self.born += 1;
-        let target = c.target;
-        let timeout = c.timeout;
-        let call = self.calls.insert_with(|previous| Call {
-            owner: Owner::Client { client, born: now },
-            // Generations survive slot reuse, so stale answers stay stale.
-            generation: previous.map_or(0, |p| p.generation),
-            timer: None,
-        });
-        let generation = self.calls[call].generation;
-        if let Some(t) = timeout {
-            self.calls[call].timer = Some(sched.schedule_timer_in(t, Event::Timeout { call }));
-        }
-        self.send(call, generation, target, sched);
-    }
+/// A client's open-loop rate over time, for static analysis.
+pub struct RateProfileProbe {
+    profile: traffic::RateProfile,
+    /// Long-run mean and peak of the burst or on/off multiplier.
+    duty: (f64, f64),
+}
 
-    /// Routes a call to a station and admits it there.
-    #[inline]
-    fn send(&mut self, call: u32, call_generation: u32, target: Target, sched: &mut Scheduler<Event>) {
-        let station = match target {
-            Target::Balancer(b) => {
-                let bal = &mut self.balancers[b as usize];
-                let svc = &self.services[bal.service as usize];
-                svc.first_station + bal.pick(svc.replicas)
-            }
-            Target::Service(s) => {
-                let svc = &mut self.services[s as usize];
-                let r = svc.cursor;
-                svc.cursor = if r + 1 >= svc.replicas { 0 } else { r + 1 };
-                svc.first_station + r
-            }
-        };
-        self.admit(station, call, call_generation, sched);
-    }
-
-    fn admit(&mut self, station: u32, call: u32, call_generation: u32, sched: &mut Scheduler<Event>) {
-        let now = sched.now();
-        let measuring = self.measuring;
-        let st = &mut self.stations[station as usize];
-        if st.has_free_worker() {
-            if measuring {
-                st.stats.arrivals += 1;
-            }
-            st.stats.present.increment(now);
-            let job = self.jobs.insert(Job { station, call, call_generation, arrived: now, started: now });
-            self.start(job, sched);
-        } else if st.has_queue_room() {
-            if measuring {
-                st.stats.arrivals += 1;
-                st.stats.waited += 1;
-            }
-            st.stats.present.increment(now);
-            st.stats.queued.increment(now);
-            self.queued_total.increment(now);
-            let job = self.jobs.insert(Job { station, call, call_generation, arrived: now, started: now });
-            self.stations[station as usize].queue.push_back(job);
+impl RateProfileProbe {
+    pub fn new(c: &crate::spec::ClientSpec) -> Self {
+        let duty = if let Some(b) = &c.burst {
+            let (between, burst) = (b.mean_between.0 as f64, b.mean_burst.0 as f64);
+            ((between + b.factor * burst) / (between + burst), b.factor.max(1.0))
+        } else if let Some(o) = &c.on_off {
+            (o.mean_on.0 as f64 / (o.mean_on.0 + o.mean_off.0) as f64, 1.0)
         } else {
-            if measuring {
-                st.stats.rejected += 1;
-            }
-            self.answer(call, call_generation, Err(ErrorKind::Rejected), sched);
-        }
-    }
-
-    /// Gives `job` a worker and starts its service time.
-    #[inline]
-    fn start(&mut self, job: u32, sched: &mut Scheduler<Event>) {
-        let now = sched.now();
-        let j = &mut self.jobs[job];
-        j.started = now;
-        let arrived = j.arrived;
-        let st = &mut self.stations[j.station as usize];
-        st.busy += 1;
-        st.stats.busy.increment(now);
-        let t = st.service_time.sample(&mut st.rng);
-        if arrived >= self.measure_from {
-            st.stats.started += 1;
-            st.stats.wait_sum += (now - arrived) as u128;
-        }
-        sched.schedule_in(t, Event::ServiceDone { job });
-    }
-
-    fn on_service_done(&mut self, job: u32, sched: &mut Scheduler<Event>) {
-        let now = sched.now();
-        let Job { station, call, call_generation, arrived, started } = self.jobs[job];
-        self.jobs.remove(job);
-        let measuring = self.measuring;
-        let st = &mut self.stations[station as usize];
-        st.busy -= 1;
-        st.stats.busy.decrement(now);
-        st.stats.present.decrement(now);
-        if measuring {
-            st.stats.completions += 1;
-            st.stats.service_sum += (now - started) as u128;
-        }
-        if arrived >= self.measure_from {
-            self.services[st.service as usize].response.record(now - arrived);
-        }
-        if let Some(next) = st.queue.pop_front() {
-            st.stats.queued.decrement(now);
-            self.queued_total.decrement(now);
-            self.start(next, sched);
-        }
-        self.answer(call, call_generation, Ok(()), sched);
-    }
-
-    fn on_timeout(&mut self, call: u32, sched: &mut Scheduler<Event>) {
-        let generation = self.calls[call].generation;
-        self.calls[call].timer = None;
-        self.answer(call, generation, Err(ErrorKind::Timeout), sched);
-    }
-
-    /// Settles a call, unless it was already settled (a late answer).
-    #[inline]
-    fn answer(&mut self, call: u32, generation: u32, outcome: Result<(), ErrorKind>, sched: &mut Scheduler<Event>) {
-        let c = &mut self.calls[call];
-        if c.generation != generation {
-            return; // answered already; this is a late duplicate
-        }
-        c.generation = c.generation.wrapping_add(1);
-        if let Some(timer) = c.timer.take() {
-            sched.cancel(timer);
-        }
-        let owner = c.owner;
-        self.calls.remove(call);
-        self.settled += 1;
-        let now = sched.now();
-        match owner {
-            Owner::Client { client, born } => {
-                if born < self.measure_from {
-                    return;
-                }
-                let latency = now - born;
-                let cl = &mut self.clients[client as usize];
-                match outcome {
-                    Ok(()) => {
-                        cl.ok += 1;
-                        cl.latency_ok.record(latency);
-                        self.window_ok += 1;
-                        self.window_latency.record(latency);
-                    }
-                    Err(kind) => {
-                        cl.errors.add(kind);
-                        cl.latency_err.record(latency);
-                        self.window_errors += 1;
-                    }
-                }
-            }
-        }
-    }
-
-    fn on_warmup_end(&mut self, now: Time) {
-        self.measuring = true;
-        for st in &mut self.stations {
-            st.stats.reset(now);
-        }
-        self.queued_total.reset(now);
-    }
-
-    fn on_window_end(&mut self, sched: &mut Scheduler<Event>) {
-        let now = sched.now();
-        self.series.push(WindowRow {
-            start: self.window.current_start(),
-            ok: self.window_ok,
-            errors: self.window_errors,
-            mean: self.window_latency.mean(),
-            p50: self.window_latency.quantile(0.5),
-            p99: self.window_latency.quantile(0.99),
-            queue_mean: self.queued_total.take_window_mean(now),
-        });
-        self.window_ok = 0;
-        self.window_errors = 0;
-        self.window_latency.reset();
-        self.window.advance();
-        sched.schedule(self.window.next_end(), Event::WindowEnd);
-    }
-
-    fn runaway_message(&self, now: Time) -> String {
-        let (worst, queued) = self
-            .services
-            .iter()
-            .map(|s| {
-                let q: usize = (s.first_station..s.first_station + s.replicas)
-                    .map(|i| self.stations[i as usize].queue.len())
-                    .sum();
-                (s.name.as_str(), q)
-            })
-            .max_by_key(|&(_, q)| q)
-            .unwrap_or(("?", 0));
-        format!(
-            "stopped at t = {:.3} s: {} requests in flight exceeds `sim.max_in_flight` ({}); \
-             service `{worst}` holds {queued} of them in its queues. The offered load exceeds \
-             what the model can serve and the queues are unbounded: set `queue_capacity`, \
-             lower the load, or add replicas or workers",
-            as_secs_f64(now),
-            self.jobs.live(),
-            self.max_in_flight
-        )
-    }
-
-    fn finish(mut self, seed: u64, outcome: scheduler::RunOutcome) -> RunResult {
-        let end = outcome.end;
-        let clients = self
-            .clients
-            .drain(..)
-            .map(|c| ClientResult {
-                name: c.name,
-                sent: c.sent,
-                ok: c.ok,
-                errors: c.errors,
-                latency_ok: c.latency_ok,
-                latency_err: c.latency_err,
-            })
-            .collect();
-        let services = self
-            .services
-            .drain(..)
-            .map(|s| {
-                let range = s.first_station as usize..(s.first_station + s.replicas) as usize;
-                let sts = &self.stations[range];
-                ServiceResult {
-                    name: s.name,
-                    replicas: s.replicas,
-                    workers: s.workers,
-                    arrivals: sts.iter().map(|st| st.stats.arrivals).sum(),
-                    rejected: sts.iter().map(|st| st.stats.rejected).sum(),
-                    completions: sts.iter().map(|st| st.stats.completions).sum(),
-                    waited: sts.iter().map(|st| st.stats.waited).sum(),
-                    busy_mean: sts.iter().map(|st| st.stats.busy.mean(end)).sum(),
-                    queue_mean: sts.iter().map(|st| st.stats.queued.mean(end)).sum(),
-                    queue_max: sts.iter().map(|st| st.stats.queued.max()).max().unwrap_or(0),
-                    in_system_mean: sts.iter().map(|st| st.stats.present.mean(end)).sum(),
-                    response: s.response,
-                    wait_sum_ns: sts.iter().map(|st| st.stats.wait_sum).sum(),
-                    wait_count: sts.iter().map(|st| st.stats.started).sum(),
-                    service_sum_ns: sts.iter().map(|st| st.stats.service_sum).sum(),
-                }
-            })
-            .collect();
-        let conservation = crate::result::Conservation {
-            born: self.born,
-            settled: self.settled,
-            calls_in_flight: self.calls.live() as u64,
-            jobs_in_system: self.jobs.live() as u64,
+            (1.0, 1.0)
         };
-        RunResult {
-            conservation,
-            seed,
-            warmup: self.measure_from.min(end),
-            end,
-            events: outcome.events,
-            stop: outcome.reason,
-            runaway: self.runaway,
-            clients,
-            services,
-            series: self.series,
-            window: self.window.width(),
-            faults: Vec::new(),
-        }
+        Self { profile: traffic::RateProfile::new(c), duty }
+    }
+
+    /// The mean rate over [0, `duration`), by the midpoint rule on 10,000
+    /// steps (exact for steps and spikes at step boundaries, close for ramps
+    /// and curves).
+    pub fn mean_rate(&self, duration: Time) -> f64 {
+        const STEPS: u64 = 10_000;
+        let dt = (duration / STEPS).max(1);
+        let n = (duration / dt).max(1);
+        let sum: f64 = (0..n).map(|i| self.profile.rate_at(i * dt + dt / 2)).sum();
+        sum / n as f64 * self.duty.0
+    }
+
+    /// The highest instantaneous rate.
+    pub fn peak_rate(&self) -> f64 {
+        self.profile.max() * self.duty.1
     }
 }
 

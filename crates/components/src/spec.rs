@@ -8,16 +8,27 @@
 //! Names share one namespace across kinds: a client's `target` may name a
 //! balancer or a service, and a balancer's `target` names a service.
 
+mod balancer;
+mod client;
 mod dist;
 mod duration;
+mod network;
+mod service;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
 
+pub use balancer::{BalancerPolicySpec, BalancerSpec, HealthCheckSpec, OutlierSpec};
+pub use client::{
+    ArrivalSpec, BurstSpec, ClientSpec, DiurnalSpec, HotspotSpec, KeyDistSpec, KeySpec, OnOffSpec, RatePoint,
+    SpikeSpec,
+};
 pub use dist::DistSpec;
 pub use duration::{Duration, ParseDurationError};
+pub use network::{LinkSpec, NetworkSpec};
+pub use service::{CallSpec, DisciplineSpec, ServiceSpec, StepSpec, WaitSpec};
 
 /// The tables whose keys are component names chosen by the user. An
 /// override may change a component but not create one.
@@ -38,6 +49,9 @@ pub struct ModelSpec {
     /// Services, by name.
     #[serde(default)]
     pub service: BTreeMap<String, ServiceSpec>,
+    /// Link latency and loss between components.
+    #[serde(default)]
+    pub network: NetworkSpec,
 }
 
 /// How long to simulate, and how to measure.
@@ -116,90 +130,5 @@ impl<'de> Deserialize<'de> for Warmup {
             }
         }
         d.deserialize_any(Visitor)
-    }
-}
-
-/// A source of requests.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClientSpec {
-    /// The balancer or service that receives the requests.
-    pub target: String,
-    /// Mean requests per second.
-    pub rate: f64,
-    /// How arrivals are spaced.
-    #[serde(default)]
-    pub arrival: ArrivalSpec,
-    /// Give up on a request after this long; counted as a timeout error.
-    #[serde(default)]
-    pub timeout: Option<Duration>,
-}
-
-impl ClientSpec {
-    /// Poisson arrivals at `rate` per second to `target`.
-    pub fn poisson(target: &str, rate: f64) -> Self {
-        Self { target: target.into(), rate, arrival: ArrivalSpec::Poisson, timeout: None }
-    }
-}
-
-/// The spacing of open-loop arrivals.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ArrivalSpec {
-    /// Exponential gaps: a Poisson process.
-    #[default]
-    Poisson,
-    /// Equal gaps of 1/rate.
-    Constant,
-}
-
-/// A load balancer in front of a service's replicas.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BalancerSpec {
-    /// The service whose replicas receive the traffic.
-    pub target: String,
-    /// How a replica is chosen.
-    #[serde(default)]
-    pub policy: BalancerPolicySpec,
-}
-
-/// How a balancer picks a replica.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BalancerPolicySpec {
-    /// Each replica in turn.
-    #[default]
-    RoundRobin,
-    /// A uniformly random replica.
-    Random,
-}
-
-/// A service: `replicas` instances, each with `workers` and its own queue.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ServiceSpec {
-    /// Independent instances, each with its own queue and workers.
-    #[serde(default = "one")]
-    pub replicas: u32,
-    /// Requests one instance serves at once.
-    #[serde(default = "one")]
-    pub workers: u32,
-    /// Requests that may wait per instance; absent means unbounded, 0 means
-    /// none (a request that finds every worker busy is rejected).
-    #[serde(default)]
-    pub queue_capacity: Option<u32>,
-    /// The time one request keeps a worker busy.
-    pub service_time: DistSpec,
-}
-
-fn one() -> u32 {
-    1
-}
-
-impl ServiceSpec {
-    /// A service with one queue per replica and unbounded queues.
-    pub fn new(replicas: u32, workers: u32, service_time: DistSpec) -> Self {
-        Self { replicas, workers, queue_capacity: None, service_time }
     }
 }

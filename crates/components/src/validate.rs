@@ -5,7 +5,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::spec::{DistSpec, ModelSpec};
+mod client;
+mod graph;
+mod service;
+
+use crate::spec::{DistSpec, Duration, ModelSpec};
 use crate::suggest::did_you_mean;
 
 /// A problem with a model, located by the path of the field at fault, such as
@@ -70,7 +74,7 @@ pub fn names(spec: &ModelSpec) -> BTreeMap<&str, Kind> {
     map
 }
 
-struct Checker<'a> {
+pub(crate) struct Checker<'a> {
     names: BTreeMap<&'a str, Kind>,
     errors: Vec<SpecError>,
 }
@@ -113,6 +117,18 @@ impl<'a> Checker<'a> {
     fn positive(&mut self, path: &[&str], value: f64) {
         if !(value.is_finite() && value > 0.0) {
             self.err(path, format!("must be a positive number, got {value}"));
+        }
+    }
+
+    fn probability(&mut self, path: &[&str], value: f64) {
+        if !(0.0..=1.0).contains(&value) {
+            self.err(path, format!("must be a probability between 0 and 1, got {value}"));
+        }
+    }
+
+    fn nonzero(&mut self, path: &[&str], d: Duration) {
+        if d.0 == 0 {
+            self.err(path, "must be longer than zero");
         }
     }
 
@@ -181,19 +197,17 @@ pub fn validate(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
         c.err(&[], "the model has no clients: add a [client.<name>] table with a `target` and a `rate`");
     }
     for (name, cl) in &spec.client {
-        c.reference(&["client", name, "target"], &cl.target, &[Kind::Balancer, Kind::Service]);
-        c.positive(&["client", name, "rate"], cl.rate);
-        if cl.timeout == Some(crate::spec::Duration::ZERO) {
-            c.err(&["client", name, "timeout"], "must be longer than zero; leave it out for no timeout");
-        }
+        c.client(spec, name, cl);
     }
     for (name, b) in &spec.balancer {
-        c.reference(&["balancer", name, "target"], &b.target, &[Kind::Service]);
+        c.balancer(spec, name, b);
     }
     for (name, s) in &spec.service {
-        c.at_least_one(&["service", name, "replicas"], s.replicas);
-        c.at_least_one(&["service", name, "workers"], s.workers);
-        c.dist(&["service", name, "service_time"], &s.service_time);
+        c.service(name, s);
+    }
+    c.network(spec);
+    if c.errors.is_empty() {
+        c.cycles(spec);
     }
 
     if c.errors.is_empty() { Ok(()) } else { Err(c.errors) }
@@ -228,7 +242,7 @@ mod tests {
     #[test]
     fn impossible_values_are_named() {
         let mut m = model();
-        m.client.get_mut("web").unwrap().rate = -5.0;
+        m.client.get_mut("web").unwrap().rate = Some(-5.0);
         m.service.get_mut("app").unwrap().workers = 0;
         let errs = validate(&m).unwrap_err();
         let paths: Vec<String> = errs.iter().map(|e| e.path_string()).collect();
@@ -238,7 +252,7 @@ mod tests {
     #[test]
     fn names_are_unique_across_kinds() {
         let mut m = model();
-        m.balancer.insert("app".into(), crate::spec::BalancerSpec { target: "app".into(), policy: Default::default() });
+        m.balancer.insert("app".into(), crate::spec::BalancerSpec::new("app", Default::default()));
         let errs = validate(&m).unwrap_err();
         assert!(errs.iter().any(|e| e.message.contains("already used")), "{errs:?}");
     }

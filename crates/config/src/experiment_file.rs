@@ -572,7 +572,7 @@ mod tests {
         assert_eq!(params[1], ["100", "2"]);
         assert_eq!(params[5], ["200", "3"]);
         let spec = e.model.load(&pts[4].overrides).unwrap();
-        assert_eq!((spec.client["web"].rate, spec.service["app"].workers), (200.0, 2));
+        assert_eq!((spec.client["web"].rate, spec.service["app"].workers), (Some(200.0), 2));
 
         let z = parse(
             "model = \"../m.toml\"\ncombine = \"zip\"\n[[sweep]]\npath = \"client.web.rate\"\nvalues = [100, 200]\n[[sweep]]\npath = \"service.app.workers\"\nvalues = [1, 2]\n",
@@ -602,7 +602,7 @@ mod tests {
         assert_eq!(spec.sim.replications, 7);
         assert_eq!(spec.sim.duration.0, 5_000_000_000);
         assert_eq!(spec.sim.warmup, Some(tailsim_components::spec::Warmup::Auto));
-        assert_eq!(spec.client["web"].rate, 300.0);
+        assert_eq!(spec.client["web"].rate, Some(300.0));
     }
 
     #[test]

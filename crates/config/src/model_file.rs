@@ -349,15 +349,15 @@ service_time = { dist = "exponential", mean = "1ms" }
     #[test]
     fn loads_a_model_and_applies_overrides() {
         let spec = load(MM1, &[]).unwrap();
-        assert_eq!(spec.client["web"].rate, 500.0);
+        assert_eq!(spec.client["web"].rate, Some(500.0));
         let spec = load(MM1, &["client.web.rate=900", "sim.duration=5s", "service.app.workers=3"]).unwrap();
-        assert_eq!(spec.client["web"].rate, 900.0);
+        assert_eq!(spec.client["web"].rate, Some(900.0));
         assert_eq!(spec.sim.duration.0, 5_000_000_000);
         assert_eq!(spec.service["app"].workers, 3);
         let spec = load(MM1, &["service.app.service_time.mean=2ms"]).unwrap();
         assert_eq!(
             spec.service["app"].service_time,
-            tailsim_components::spec::DistSpec::exponential(tailsim_components::spec::Duration::from_millis(2))
+            Some(tailsim_components::spec::DistSpec::exponential(tailsim_components::spec::Duration::from_millis(2)))
         );
     }
 

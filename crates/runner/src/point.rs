@@ -41,6 +41,7 @@ pub struct PointResult {
     pub errors: BTreeMap<String, u64>,
     pub clients: Vec<ClientSummary>,
     pub services: Vec<ServiceSummary>,
+    pub balancers: Vec<BalancerSummary>,
     /// Time series, averaged over replications window by window.
     pub series: Vec<SeriesRow>,
     /// Why a replication was stopped early, if one was.
@@ -95,6 +96,8 @@ pub struct ClientSummary {
     pub p99_ms: Estimate,
     /// Mean time to failure of failed requests, if any failed.
     pub error_mean_ms: Estimate,
+    /// Mean time on the network (both ways, all hops the client sees).
+    pub network_mean_ms: Estimate,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -110,14 +113,29 @@ pub struct ServiceSummary {
     pub rejected: u64,
     /// Fraction of admitted requests that waited for a worker.
     pub wait_probability: Estimate,
+    /// Where a request's time at the service goes: waiting for a worker,
+    /// computing, and blocked on downstream calls (network included).
     pub wait_mean_ms: Estimate,
-    pub service_mean_ms: Estimate,
+    pub compute_mean_ms: Estimate,
+    pub downstream_mean_ms: Estimate,
     pub response_mean_ms: Estimate,
     pub response_p99_ms: Estimate,
     /// Little's law: mean requests present (L) against arrival rate times
     /// mean time present (lambda W).
     pub little_l: Estimate,
     pub little_lambda_w: Estimate,
+    /// Each replica's share of the work.
+    pub replica_utilisation: Vec<Estimate>,
+    pub replica_throughput_rps: Vec<Estimate>,
+}
+
+/// A balancer's ejections and readmissions, summed over replications.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BalancerSummary {
+    pub name: String,
+    pub health_ejections: u64,
+    pub outlier_ejections: u64,
+    pub readmissions: u64,
 }
 
 /// One window of the averaged time series.
@@ -274,6 +292,7 @@ pub fn summarise(
                 mean_ms: each(&|c| c.latency_ok.mean().map_or(f64::NAN, |m| m / MS)),
                 p99_ms: each(&|c| ms(c.latency_ok.quantile(0.99))),
                 error_mean_ms: each(&|c| c.latency_err.mean().map_or(f64::NAN, |m| m / MS)),
+                network_mean_ms: each(&|c| c.network_mean().map_or(f64::NAN, |m| m / MS)),
             }
         })
         .collect();
@@ -300,17 +319,33 @@ pub fn summarise(
                     if s.arrivals == 0 { f64::NAN } else { s.waited as f64 / s.arrivals as f64 }
                 }),
                 wait_mean_ms: each(&|s, _| s.wait_mean().map_or(f64::NAN, |m| m / MS)),
-                service_mean_ms: each(&|s, _| {
-                    if s.completions == 0 { f64::NAN } else { s.service_sum_ns as f64 / s.completions as f64 / MS }
-                }),
+                compute_mean_ms: each(&|s, _| s.compute_mean().map_or(f64::NAN, |m| m / MS)),
+                downstream_mean_ms: each(&|s, _| s.downstream_mean().map_or(f64::NAN, |m| m / MS)),
                 response_mean_ms: each(&|s, _| s.response.mean().map_or(f64::NAN, |m| m / MS)),
                 response_p99_ms: each(&|s, _| ms(s.response.quantile(0.99))),
                 little_l: each(&|s, _| s.in_system_mean),
                 little_lambda_w: each(&|s, t| s.response.mean().map_or(f64::NAN, |w| s.arrivals as f64 / t * w / 1e9)),
+                replica_utilisation: (0..s0.replicas as usize)
+                    .map(|r| each(&|s, _| s.replica_stats[r].busy_mean / s.workers as f64))
+                    .collect(),
+                replica_throughput_rps: (0..s0.replicas as usize)
+                    .map(|r| each(&|s, t| s.replica_stats[r].completions as f64 / t))
+                    .collect(),
             }
         })
         .collect();
 
+    let balancers = runs[0]
+        .balancers
+        .iter()
+        .enumerate()
+        .map(|(bi, b0)| BalancerSummary {
+            name: b0.name.clone(),
+            health_ejections: runs.iter().map(|r| r.balancers[bi].health_ejections).sum(),
+            outlier_ejections: runs.iter().map(|r| r.balancers[bi].outlier_ejections).sum(),
+            readmissions: runs.iter().map(|r| r.balancers[bi].readmissions).sum(),
+        })
+        .collect();
     let result = PointResult {
         index,
         parameters,
@@ -326,6 +361,7 @@ pub fn summarise(
         errors: errors_map(runs, |r| r.clients.iter().flat_map(|c| c.errors.iter()).collect()),
         clients,
         services,
+        balancers,
         series: average_series(runs),
         runaway: runs.iter().find_map(|r| r.runaway.clone()),
         faults: runs[0]

@@ -1,33 +1,361 @@
-//! Load balancers: choose a replica of their target service per request.
+//! Load balancers: choose a replica per request by policy, skip replicas
+//! that health checks or outlier detection have ejected, and count what
+//! each replica has outstanding.
+//!
+//! When every replica is ejected the balancer uses them all anyway, as
+//! Envoy does in "panic mode": sending somewhere beats failing everything.
 
 use rand::RngExt;
-use tailsim_engine::rng::SimRng;
+use tailsim_engine::rng::{SimRng, splitmix64};
+use tailsim_engine::time::Time;
 
-use crate::spec::BalancerPolicySpec;
+use crate::spec::{BalancerPolicySpec, BalancerSpec};
 
-/// A balancer's state.
+enum Policy {
+    RoundRobin { cursor: u32 },
+    /// Smooth weighted round robin (as in nginx).
+    Weighted { weights: Vec<f64>, current: Vec<f64> },
+    Random,
+    LeastOutstanding { cursor: u32 },
+    PowerOfD { d: u32, perm: Vec<u32> },
+    ConsistentHash { ring: Vec<(u64, u32)>, load_factor: Option<f64> },
+    Sticky,
+}
+
+struct Health {
+    timeout: Time,
+    interval: Time,
+    unhealthy: u32,
+    healthy: u32,
+}
+
+struct Outlier {
+    consecutive: u32,
+    eject_time: Time,
+    max_fraction: f64,
+}
+
+/// Counters a balancer reports.
+#[derive(Clone, Debug, Default)]
+pub struct BalancerStats {
+    pub health_ejections: u64,
+    pub outlier_ejections: u64,
+    pub readmissions: u64,
+    /// Requests sent to each replica.
+    pub picks: Vec<u64>,
+}
+
 pub struct Balancer {
+    pub name: String,
     pub service: u32,
-    pub policy: BalancerPolicySpec,
-    cursor: u32,
+    replicas: u32,
+    policy: Policy,
+    outstanding: Vec<u32>,
+    total_outstanding: u64,
+    health_down: Vec<bool>,
+    outlier_ejected: Vec<bool>,
+    /// Replicas currently ejected by either mechanism.
+    unavailable: u32,
+    consecutive_errors: Vec<u32>,
+    probe_failures: Vec<u32>,
+    probe_successes: Vec<u32>,
+    health: Option<Health>,
+    outlier: Option<Outlier>,
+    /// The call site health probes use.
+    pub probe_site: u32,
     rng: SimRng,
+    pub stats: BalancerStats,
+}
+
+fn hash(x: u64) -> u64 {
+    let mut s = x;
+    splitmix64(&mut s)
 }
 
 impl Balancer {
-    pub fn new(service: u32, policy: BalancerPolicySpec, rng: SimRng) -> Self {
-        Self { service, policy, cursor: 0, rng }
+    pub fn new(name: String, service: u32, replicas: u32, spec: &BalancerSpec, probe_site: u32, rng: SimRng) -> Self {
+        let n = replicas as usize;
+        let policy = match spec.policy {
+            BalancerPolicySpec::RoundRobin => Policy::RoundRobin { cursor: 0 },
+            BalancerPolicySpec::WeightedRoundRobin => Policy::Weighted {
+                weights: spec.weights.clone().unwrap_or_else(|| vec![1.0; n]),
+                current: vec![0.0; n],
+            },
+            BalancerPolicySpec::Random => Policy::Random,
+            BalancerPolicySpec::LeastOutstanding => Policy::LeastOutstanding { cursor: 0 },
+            BalancerPolicySpec::PowerOfD => Policy::PowerOfD { d: spec.choices, perm: (0..replicas).collect() },
+            BalancerPolicySpec::ConsistentHash => {
+                let mut ring: Vec<(u64, u32)> = (0..replicas)
+                    .flat_map(|r| (0..spec.virtual_nodes).map(move |v| (hash(((r as u64) << 32) | v as u64), r)))
+                    .collect();
+                ring.sort_unstable();
+                Policy::ConsistentHash { ring, load_factor: spec.load_factor }
+            }
+            BalancerPolicySpec::Sticky => Policy::Sticky,
+        };
+        Self {
+            name,
+            service,
+            replicas,
+            policy,
+            outstanding: vec![0; n],
+            total_outstanding: 0,
+            health_down: vec![false; n],
+            outlier_ejected: vec![false; n],
+            unavailable: 0,
+            consecutive_errors: vec![0; n],
+            probe_failures: vec![0; n],
+            probe_successes: vec![0; n],
+            health: spec.health_check.as_ref().map(|h| Health {
+                timeout: h.timeout.0,
+                interval: h.interval.0,
+                unhealthy: h.unhealthy_threshold,
+                healthy: h.healthy_threshold,
+            }),
+            outlier: spec.outlier.as_ref().map(|o| Outlier {
+                consecutive: o.consecutive_errors,
+                eject_time: o.eject_time.0,
+                max_fraction: o.max_ejected_fraction,
+            }),
+            probe_site,
+            rng,
+            stats: BalancerStats { picks: vec![0; n], ..Default::default() },
+        }
     }
 
-    /// The replica, in `0..replicas`, for the next request.
     #[inline]
-    pub fn pick(&mut self, replicas: u32) -> u32 {
-        match self.policy {
-            BalancerPolicySpec::RoundRobin => {
-                let r = if self.cursor >= replicas { 0 } else { self.cursor };
-                self.cursor = r + 1;
-                r
-            }
-            BalancerPolicySpec::Random => self.rng.random_range(0..replicas),
+    fn available(&self, r: u32) -> bool {
+        !self.health_down[r as usize] && !self.outlier_ejected[r as usize]
+    }
+
+    /// Whether ejections leave no replica: then every replica is eligible.
+    #[inline]
+    fn panic_mode(&self) -> bool {
+        self.unavailable == self.replicas
+    }
+
+    /// Applies a change to replica `r`'s ejection flags, keeping the count
+    /// of unavailable replicas.
+    fn set_ejected(&mut self, r: u32, health_down: Option<bool>, outlier: Option<bool>) {
+        let before = self.available(r);
+        if let Some(h) = health_down {
+            self.health_down[r as usize] = h;
         }
+        if let Some(o) = outlier {
+            self.outlier_ejected[r as usize] = o;
+        }
+        match (before, self.available(r)) {
+            (true, false) => self.unavailable += 1,
+            (false, true) => self.unavailable -= 1,
+            _ => {}
+        }
+    }
+
+    /// The replica (in `0..replicas`) for a request with `key`, from the
+    /// client identity `sticky`.
+    pub fn pick(&mut self, key: u64, sticky: u64) -> u32 {
+        let panic = self.panic_mode();
+        let r = match self.policy {
+            Policy::RoundRobin { .. } => self.pick_round_robin(panic),
+            Policy::Weighted { .. } => self.pick_weighted(panic),
+            Policy::Random => self.pick_random(panic),
+            Policy::LeastOutstanding { .. } => self.pick_least_outstanding(panic),
+            Policy::PowerOfD { .. } => self.pick_power_of_d(panic),
+            Policy::ConsistentHash { .. } => self.pick_hashed(key, panic),
+            Policy::Sticky => {
+                let n = self.replicas;
+                let home = (hash(sticky) % n as u64) as u32;
+                (0..n).map(|i| (home + i) % n).find(|&r| panic || self.available(r)).unwrap_or(home)
+            }
+        };
+        self.stats.picks[r as usize] += 1;
+        r
+    }
+
+    fn pick_round_robin(&mut self, panic: bool) -> u32 {
+        let n = self.replicas;
+        let Policy::RoundRobin { cursor } = self.policy else { unreachable!() };
+        let mut next = cursor;
+        let mut chosen = 0;
+        for _ in 0..n {
+            chosen = if next >= n { 0 } else { next };
+            next = chosen + 1;
+            if panic || self.available(chosen) {
+                break;
+            }
+        }
+        self.policy = Policy::RoundRobin { cursor: next };
+        chosen
+    }
+
+    fn pick_random(&mut self, panic: bool) -> u32 {
+        let n = self.replicas;
+        let mut r = self.rng.random_range(0..n);
+        for _ in 0..n {
+            if panic || self.available(r) {
+                break;
+            }
+            r = self.rng.random_range(0..n);
+        }
+        r
+    }
+
+    fn pick_least_outstanding(&mut self, panic: bool) -> u32 {
+        let n = self.replicas;
+        let Policy::LeastOutstanding { cursor: start } = self.policy else { unreachable!() };
+        // Ties go to the first candidate after a rotating start, so equal
+        // replicas share the load.
+        self.policy = Policy::LeastOutstanding { cursor: if start + 1 >= n { 0 } else { start + 1 } };
+        let mut best: Option<u32> = None;
+        for i in 0..n {
+            let r = (start + i) % n;
+            if (panic || self.available(r))
+                && best.is_none_or(|b| self.outstanding[r as usize] < self.outstanding[b as usize])
+            {
+                best = Some(r);
+            }
+        }
+        best.unwrap_or(start % n)
+    }
+
+    fn pick_weighted(&mut self, panic: bool) -> u32 {
+        let Self { policy, health_down, outlier_ejected, .. } = self;
+        let Policy::Weighted { weights, current } = policy else { unreachable!() };
+        let mut total = 0.0;
+        let mut best: Option<usize> = None;
+        for i in 0..weights.len() {
+            let eligible = panic || (!health_down[i] && !outlier_ejected[i]);
+            if !eligible || weights[i] <= 0.0 {
+                continue;
+            }
+            current[i] += weights[i];
+            total += weights[i];
+            if best.is_none_or(|b| current[i] > current[b]) {
+                best = Some(i);
+            }
+        }
+        let b = best.unwrap_or(0);
+        current[b] -= total;
+        b as u32
+    }
+
+    fn pick_power_of_d(&mut self, panic: bool) -> u32 {
+        let n = self.replicas as usize;
+        let Policy::PowerOfD { d, perm } = &mut self.policy else { unreachable!() };
+        // Partial Fisher-Yates: the first `taken` entries are a uniform
+        // random sample without replacement.
+        let mut best: Option<u32> = None;
+        let mut taken = 0;
+        for i in 0..n {
+            if taken == *d {
+                break;
+            }
+            let j = self.rng.random_range(i..n);
+            perm.swap(i, j);
+            let r = perm[i];
+            if panic || (!self.health_down[r as usize] && !self.outlier_ejected[r as usize]) {
+                taken += 1;
+                if best.is_none_or(|b| self.outstanding[r as usize] < self.outstanding[b as usize]) {
+                    best = Some(r);
+                }
+            }
+        }
+        best.unwrap_or(perm[0])
+    }
+
+    fn pick_hashed(&self, key: u64, panic: bool) -> u32 {
+        let Policy::ConsistentHash { ring, load_factor } = &self.policy else { unreachable!() };
+        let h = hash(key ^ 0x5bd1_e995);
+        let start = ring.partition_point(|&(p, _)| p < h);
+        let eligible = (0..self.replicas).filter(|&r| panic || self.available(r)).count().max(1) as f64;
+        // Bounded loads (Mirrokni, Thorup, Zadimoghaddam): a replica takes a
+        // request only while below ceil(c * (m + 1) / n).
+        let cap = load_factor.map(|c| (c * (self.total_outstanding + 1) as f64 / eligible).ceil() as u32);
+        let mut first_ok = None;
+        for i in 0..ring.len() {
+            let r = ring[(start + i) % ring.len()].1;
+            if !(panic || self.available(r)) {
+                continue;
+            }
+            first_ok.get_or_insert(r);
+            if cap.is_none_or(|c| self.outstanding[r as usize] < c) {
+                return r;
+            }
+        }
+        first_ok.unwrap_or(ring[start % ring.len()].1)
+    }
+
+    /// A request was sent to replica `r`.
+    #[inline]
+    pub fn sent(&mut self, r: u32) {
+        self.outstanding[r as usize] += 1;
+        self.total_outstanding += 1;
+    }
+
+    /// A request to replica `r` settled (answered, failed, or abandoned).
+    /// Returns the time until which `r` is ejected, if this error ejects it.
+    pub fn settled(&mut self, r: u32, failed: Option<bool>, now: Time) -> Option<Time> {
+        let i = r as usize;
+        self.outstanding[i] -= 1;
+        self.total_outstanding -= 1;
+        let (threshold, eject_time, max_fraction) =
+            self.outlier.as_ref().map(|o| (o.consecutive, o.eject_time, o.max_fraction))?;
+        match failed? {
+            false => {
+                self.consecutive_errors[i] = 0;
+                None
+            }
+            true => {
+                self.consecutive_errors[i] += 1;
+                let ejected = self.outlier_ejected.iter().filter(|&&e| e).count();
+                let room = ((ejected + 1) as f64) <= max_fraction * self.replicas as f64;
+                if self.consecutive_errors[i] >= threshold && !self.outlier_ejected[i] && room {
+                    self.consecutive_errors[i] = 0;
+                    self.set_ejected(r, None, Some(true));
+                    self.stats.outlier_ejections += 1;
+                    Some(now + eject_time)
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    /// The ejection of `r` by outlier detection has run its time.
+    pub fn readmit(&mut self, r: u32) {
+        if self.outlier_ejected[r as usize] {
+            self.set_ejected(r, None, Some(false));
+            self.stats.readmissions += 1;
+        }
+    }
+
+    /// Health checks: (interval, timeout), if configured.
+    pub fn health_timing(&self) -> Option<(Time, Time)> {
+        self.health.as_ref().map(|h| (h.interval, h.timeout))
+    }
+
+    /// A health probe of `r` succeeded or failed.
+    pub fn probe_result(&mut self, r: u32, ok: bool) {
+        let Some((healthy, unhealthy)) = self.health.as_ref().map(|h| (h.healthy, h.unhealthy)) else { return };
+        let i = r as usize;
+        if ok {
+            self.probe_failures[i] = 0;
+            self.probe_successes[i] += 1;
+            if self.health_down[i] && self.probe_successes[i] >= healthy {
+                self.set_ejected(r, Some(false), None);
+                self.stats.readmissions += 1;
+            }
+        } else {
+            self.probe_successes[i] = 0;
+            self.probe_failures[i] += 1;
+            if !self.health_down[i] && self.probe_failures[i] >= unhealthy {
+                self.set_ejected(r, Some(true), None);
+                self.stats.health_ejections += 1;
+            }
+        }
+    }
+
+    pub fn replicas(&self) -> u32 {
+        self.replicas
     }
 }

@@ -1,64 +1,184 @@
-//! Clients: where requests are born, and where their end-to-end latency is
-//! recorded.
+//! Clients: where requests are born and where their end-to-end latency is
+//! recorded. Open-loop clients follow a rate profile, optionally modulated
+//! by bursts or on/off periods; closed-loop clients are users who think,
+//! send, and wait.
 
 use rand::RngExt;
 use rand_distr::Exp1;
 use tailsim_engine::rng::SimRng;
 use tailsim_engine::stats::LatencyHistogram;
-use tailsim_engine::time::{SECOND, Time, from_nanos_f64};
+use tailsim_engine::time::{Time, from_nanos_f64};
 
-use super::Target;
+use super::traffic::{KeySampler, RateProfile};
+use crate::dist::{Dist, unit};
 use crate::result::ErrorCounts;
-use crate::spec::ArrivalSpec;
+use crate::spec::{ArrivalSpec, ClientSpec};
+
+/// Open-loop modulation: a two-state Markov chain.
+#[derive(Clone, Debug)]
+pub struct Modulation {
+    /// Rate multiplier in the normal and the excited state.
+    pub factor: [f64; 2],
+    /// Mean sojourn in each state, in ns.
+    pub mean: [f64; 2],
+    pub state: usize,
+}
+
+pub enum Loop {
+    Open { profile: RateProfile, arrival: ArrivalSpec, modulation: Option<Modulation>, epoch: u32 },
+    Closed { users: u32, think: Option<Dist> },
+}
 
 pub struct Client {
     pub name: String,
-    pub target: Target,
-    pub arrival: ArrivalSpec,
-    /// Mean gap between arrivals, in ns.
-    pub mean_gap: f64,
-    pub timeout: Option<Time>,
+    /// Index of the call site (target, link, timeout) of its requests.
+    pub site: u32,
+    pub class: u16,
+    pub write_fraction: f64,
+    pub keys: KeySampler,
+    pub looping: Loop,
     pub rng: SimRng,
+    pub stats: ClientStats,
+}
+
+/// Measured after warm-up, for requests born after warm-up.
+pub struct ClientStats {
     pub sent: u64,
     pub ok: u64,
     pub errors: ErrorCounts,
     pub latency_ok: LatencyHistogram,
     pub latency_err: LatencyHistogram,
+    /// Summed network time of answered requests, in ns.
+    pub network_sum: u128,
 }
 
 impl Client {
-    pub fn new(
-        name: String,
-        target: Target,
-        rate: f64,
-        arrival: ArrivalSpec,
-        timeout: Option<Time>,
-        rng: SimRng,
-    ) -> Self {
+    pub fn new(name: String, site: u32, class: u16, spec: &ClientSpec, rng: SimRng) -> Self {
+        let looping = match spec.users {
+            Some(users) => Loop::Closed {
+                users,
+                think: spec.think_time.as_ref().map(|d| Dist::new(d).expect("validated")),
+            },
+            None => {
+                let modulation = spec
+                    .burst
+                    .as_ref()
+                    .map(|b| Modulation {
+                        factor: [1.0, b.factor],
+                        mean: [b.mean_between.0 as f64, b.mean_burst.0 as f64],
+                        state: 0,
+                    })
+                    .or_else(|| {
+                        spec.on_off.as_ref().map(|o| Modulation {
+                            factor: [0.0, 1.0],
+                            mean: [o.mean_off.0 as f64, o.mean_on.0 as f64],
+                            state: 1,
+                        })
+                    });
+                Loop::Open { profile: RateProfile::new(spec), arrival: spec.arrival, modulation, epoch: 0 }
+            }
+        };
         Self {
             name,
-            target,
-            arrival,
-            mean_gap: SECOND as f64 / rate,
-            timeout,
+            site,
+            class,
+            write_fraction: spec.write_fraction,
+            keys: KeySampler::new(spec),
+            looping,
             rng,
-            sent: 0,
-            ok: 0,
-            errors: ErrorCounts::default(),
-            latency_ok: LatencyHistogram::new(),
-            latency_err: LatencyHistogram::new(),
+            stats: ClientStats {
+                sent: 0,
+                ok: 0,
+                errors: ErrorCounts::default(),
+                latency_ok: LatencyHistogram::new(),
+                latency_err: LatencyHistogram::new(),
+                network_sum: 0,
+            },
         }
     }
 
-    /// The gap until the next arrival.
+    fn exp(&mut self, mean: f64) -> Time {
+        let e: f64 = self.rng.sample(Exp1);
+        from_nanos_f64(e * mean)
+    }
+
+    /// For open-loop clients: the delay to the next candidate arrival, or
+    /// `None` when nothing is sent until the state or schedule changes.
     #[inline]
-    pub fn next_gap(&mut self) -> Time {
-        match self.arrival {
+    pub fn next_gap(&mut self, now: Time) -> Option<Time> {
+        let Loop::Open { profile, arrival, modulation, .. } = &self.looping else { return None };
+        let factor = modulation.as_ref().map_or(1.0, |m| m.factor[m.state]);
+        match arrival {
             ArrivalSpec::Poisson => {
-                let e: f64 = self.rng.sample(Exp1);
-                from_nanos_f64(e * self.mean_gap)
+                let rate = profile.max() * factor;
+                if rate <= 0.0 {
+                    return None;
+                }
+                let mean = RateProfile::gap(rate);
+                Some(self.exp(mean))
             }
-            ArrivalSpec::Constant => from_nanos_f64(self.mean_gap),
+            ArrivalSpec::Constant => {
+                let rate = profile.rate_at(now) * factor;
+                if rate > 0.0 {
+                    Some(from_nanos_f64(RateProfile::gap(rate)).max(1))
+                } else {
+                    profile.next_change_after(now).map(|t| t - now)
+                }
+            }
         }
+    }
+
+    /// For open-loop clients: whether a candidate arrival at `now` is kept
+    /// (thinning against the rate profile). Constant spacing is exact.
+    #[inline]
+    pub fn accept(&mut self, now: Time) -> bool {
+        match &self.looping {
+            Loop::Open { profile, arrival: ArrivalSpec::Poisson, .. } if !profile.is_constant() => {
+                let p = profile.rate_at(now) / profile.max();
+                unit(&mut self.rng) < p
+            }
+            Loop::Open { profile, arrival: ArrivalSpec::Constant, .. } => profile.rate_at(now) > 0.0,
+            _ => true,
+        }
+    }
+
+    /// Switches the modulation state; returns the sojourn in the new state.
+    pub fn switch_state(&mut self) -> Option<Time> {
+        let Loop::Open { modulation: Some(m), epoch, .. } = &mut self.looping else { return None };
+        m.state = 1 - m.state;
+        *epoch = epoch.wrapping_add(1);
+        let mean = m.mean[m.state];
+        Some(self.exp(mean))
+    }
+
+    /// The first sojourn of the modulation, if any.
+    pub fn first_sojourn(&mut self) -> Option<Time> {
+        let Loop::Open { modulation: Some(m), .. } = &self.looping else { return None };
+        let mean = m.mean[m.state];
+        Some(self.exp(mean))
+    }
+
+    /// The current arrival epoch; arrivals of older epochs are stale.
+    pub fn epoch(&self) -> u32 {
+        match &self.looping {
+            Loop::Open { epoch, .. } => *epoch,
+            Loop::Closed { .. } => 0,
+        }
+    }
+
+    /// Closed loop: the think time before a user's next request.
+    pub fn think(&mut self) -> Time {
+        match &self.looping {
+            Loop::Closed { think: Some(d), .. } => d.sample(&mut self.rng),
+            _ => 0,
+        }
+    }
+
+    /// The attributes of a new request.
+    #[inline]
+    pub fn new_request(&mut self, now: Time) -> super::Req {
+        let key = self.keys.sample(&mut self.rng, now);
+        let write = self.write_fraction > 0.0 && unit(&mut self.rng) < self.write_fraction;
+        super::Req { key, origin: 0, class: self.class, write }
     }
 }

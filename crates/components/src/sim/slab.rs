@@ -14,22 +14,6 @@ impl<T> Default for Slab<T> {
 }
 
 impl<T> Slab<T> {
-    /// Stores `value` and returns its index, reusing a freed slot if any.
-    #[inline]
-    pub fn insert(&mut self, value: T) -> u32 {
-        self.live += 1;
-        match self.free.pop() {
-            Some(i) => {
-                self.entries[i as usize] = value;
-                i
-            }
-            None => {
-                self.entries.push(value);
-                (self.entries.len() - 1) as u32
-            }
-        }
-    }
-
     /// Stores the value `make` returns; `make` sees the slot's previous
     /// occupant when a freed slot is reused.
     #[inline]
@@ -86,10 +70,10 @@ mod tests {
     #[test]
     fn reuses_slots() {
         let mut s = Slab::default();
-        let a = s.insert(1);
-        let b = s.insert(2);
+        let a = s.insert_with(|_| 1);
+        let b = s.insert_with(|_| 2);
         s.remove(a);
-        let c = s.insert(3);
+        let c = s.insert_with(|prev| prev.copied().unwrap_or(0) + 2);
         assert_eq!(c, a);
         assert_eq!((s[b], s[c], s.live()), (2, 3, 2));
     }

@@ -1,0 +1,42 @@
+//! Links: the latency and loss a message sees between two components.
+//!
+//! Every call site resolves its link when the model is built, so sending a
+//! message is an index lookup, one draw for loss and one for latency.
+
+use tailsim_engine::rng::{SimRng, stream};
+use tailsim_engine::time::Time;
+
+use crate::dist::{Dist, unit};
+use crate::spec::NetworkSpec;
+
+/// One directed link (answers travel back over the same link).
+pub struct Link {
+    latency: Option<Dist>,
+    loss: f64,
+    rng: SimRng,
+}
+
+impl Link {
+    /// The link from `from` to `to` under `spec`, with its own random stream.
+    pub fn new(spec: &NetworkSpec, from: &str, to: &str, seed: u64) -> Self {
+        let over = spec.link.iter().rev().find(|l| l.from == from && l.to == to);
+        let latency = over.and_then(|l| l.latency.as_ref()).or(spec.latency.as_ref());
+        Self {
+            latency: latency.map(|d| Dist::new(d).expect("validated")),
+            loss: over.and_then(|l| l.loss).unwrap_or(spec.loss),
+            rng: stream(seed, &format!("link.{from}->{to}")),
+        }
+    }
+
+    /// The delay of one message, or `None` if it is lost.
+    #[inline]
+    pub fn transit(&mut self) -> Option<Time> {
+        if self.loss > 0.0 && unit(&mut self.rng) < self.loss {
+            return None;
+        }
+        Some(match &self.latency {
+            Some(d) => d.sample(&mut self.rng),
+            None => 0,
+        })
+    }
+}

@@ -1,0 +1,191 @@
+//! Open-loop rate shapes and key popularity: what a client sends, when.
+//!
+//! The instantaneous rate is `base(t) x spike(t) x diurnal(t) x burst
+//! state`. Poisson arrivals under a time-varying rate are drawn by thinning
+//! (Lewis and Shedler): candidates arrive at the profile's maximum rate and
+//! each is kept with probability rate(t) / maximum, which is exact for any
+//! shape.
+
+use rand::RngExt;
+use rand_distr::{Distribution, Zipf};
+use tailsim_engine::rng::SimRng;
+use tailsim_engine::time::{SECOND, Time};
+
+use crate::dist::unit;
+use crate::spec::{ClientSpec, KeyDistSpec};
+
+/// The base rate over time, with its spike and diurnal multipliers.
+#[derive(Clone, Debug)]
+pub struct RateProfile {
+    /// (from, rate, ramp): from `from`, the rate is `rate`, or ramps to it.
+    points: Vec<(Time, f64, bool)>,
+    spike: Option<(Time, Time, f64)>,
+    /// (period, peak_at, mid, half amplitude).
+    diurnal: Option<(f64, f64, f64, f64)>,
+    /// An upper bound of `rate_at` over all time.
+    max: f64,
+    /// Whether the rate never changes (thinning is then skipped).
+    constant: bool,
+}
+
+impl RateProfile {
+    pub fn new(c: &ClientSpec) -> Self {
+        let mut points = vec![(0, c.rate.unwrap_or(0.0), false)];
+        for p in &c.schedule {
+            if p.at.0 == 0 && !p.ramp {
+                points[0].1 = p.rate;
+            } else {
+                points.push((p.at.0, p.rate, p.ramp));
+            }
+        }
+        let spike = c.spike.as_ref().map(|s| (s.at.0, s.at.0 + s.duration.0, s.factor));
+        let diurnal = c.diurnal.as_ref().map(|d| {
+            let mid = (d.peak + d.trough) / 2.0;
+            (d.period.0 as f64, d.peak_at.0 as f64, mid, d.peak - mid)
+        });
+        let base_max = points.iter().map(|p| p.1).fold(0.0, f64::max);
+        let max = base_max * spike.map_or(1.0, |s| s.2.max(1.0)) * diurnal.map_or(1.0, |d| d.2 + d.3);
+        let constant = points.len() == 1 && spike.is_none() && diurnal.is_none();
+        Self { points, spike, diurnal, max, constant }
+    }
+
+    /// Requests per second at time `t`.
+    pub fn rate_at(&self, t: Time) -> f64 {
+        let i = self.points.partition_point(|p| p.0 <= t).max(1) - 1;
+        let mut rate = self.points[i].1;
+        if let Some(next) = self.points.get(i + 1)
+            && next.2
+        {
+            let (t0, r0) = (self.points[i].0, self.points[i].1);
+            let f = (t - t0) as f64 / (next.0 - t0) as f64;
+            rate = r0 + (next.1 - r0) * f;
+        }
+        if let Some((from, to, factor)) = self.spike
+            && (from..to).contains(&t)
+        {
+            rate *= factor;
+        }
+        if let Some((period, peak_at, mid, half)) = self.diurnal {
+            let phase = 2.0 * std::f64::consts::PI * (t as f64 - peak_at) / period;
+            rate *= mid + half * phase.cos();
+        }
+        rate
+    }
+
+    pub fn max(&self) -> f64 {
+        self.max
+    }
+
+    pub fn is_constant(&self) -> bool {
+        self.constant
+    }
+
+    /// The next time after `t` at which a step or spike boundary changes the
+    /// rate, if any.
+    pub fn next_change_after(&self, t: Time) -> Option<Time> {
+        let points = self.points.iter().map(|p| p.0);
+        let spike = self.spike.into_iter().flat_map(|s| [s.0, s.1]);
+        points.chain(spike).filter(|&x| x > t).min()
+    }
+
+    /// Mean gap in ns at rate `rate` per second.
+    pub fn gap(rate: f64) -> f64 {
+        SECOND as f64 / rate
+    }
+}
+
+/// Draws request keys: uniform or Zipf, with time-bounded hotspots.
+#[derive(Clone, Debug)]
+pub struct KeySampler {
+    n: u64,
+    zipf: Option<Zipf<f64>>,
+    hotspots: Vec<(Time, Time, u64, f64)>,
+}
+
+impl KeySampler {
+    pub fn new(c: &ClientSpec) -> Self {
+        let (n, zipf) = match &c.keys {
+            None => (1, None),
+            Some(k) => match k.dist {
+                KeyDistSpec::Uniform => (k.n, None),
+                KeyDistSpec::Zipf => (k.n, Zipf::new(k.n as f64, k.s).ok()),
+            },
+        };
+        let hotspots = c.hotspots.iter().map(|h| (h.at.0, h.until.map_or(Time::MAX, |u| u.0), h.key, h.share)).collect();
+        Self { n, zipf, hotspots }
+    }
+
+    /// The key of a request made at `now`.
+    #[inline]
+    pub fn sample(&self, rng: &mut SimRng, now: Time) -> u64 {
+        for &(from, until, key, share) in &self.hotspots {
+            if (from..until).contains(&now) && unit(rng) < share {
+                return key;
+            }
+        }
+        match &self.zipf {
+            // Zipf draws 1..=n; key 0 is the most popular.
+            Some(z) => (z.sample(rng) as u64).saturating_sub(1).min(self.n - 1),
+            None if self.n > 1 => rng.random_range(0..self.n),
+            None => 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{ClientSpec, DiurnalSpec, Duration, HotspotSpec, KeySpec, RatePoint, SpikeSpec};
+    use tailsim_engine::rng::stream;
+
+    fn s(secs: u64) -> Duration {
+        Duration::from_secs(secs)
+    }
+
+    #[test]
+    fn schedule_steps_ramps_and_spikes() {
+        let mut c = ClientSpec::poisson("x", 100.0);
+        c.schedule = vec![
+            RatePoint { at: s(10), rate: 200.0, ramp: false },
+            RatePoint { at: s(20), rate: 400.0, ramp: true },
+        ];
+        c.spike = Some(SpikeSpec { at: s(30), duration: s(5), factor: 10.0 });
+        let p = RateProfile::new(&c);
+        assert_eq!(p.rate_at(5 * SECOND), 100.0);
+        assert_eq!(p.rate_at(10 * SECOND), 200.0);
+        assert_eq!(p.rate_at(15 * SECOND), 300.0);
+        assert_eq!(p.rate_at(25 * SECOND), 400.0);
+        assert_eq!(p.rate_at(32 * SECOND), 4000.0);
+        assert_eq!(p.rate_at(35 * SECOND), 400.0);
+        assert_eq!(p.max(), 4000.0);
+        assert_eq!(p.next_change_after(21 * SECOND), Some(30 * SECOND));
+    }
+
+    #[test]
+    fn diurnal_curve_peaks_and_troughs() {
+        let mut c = ClientSpec::poisson("x", 100.0);
+        c.diurnal = Some(DiurnalSpec { period: s(100), peak_at: s(20), peak: 3.0, trough: 0.5 });
+        let p = RateProfile::new(&c);
+        assert!((p.rate_at(20 * SECOND) - 300.0).abs() < 1e-9);
+        assert!((p.rate_at(70 * SECOND) - 50.0).abs() < 1e-9);
+        assert!((p.max() - 300.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn zipf_keys_favour_low_numbers_and_hotspots_take_their_share() {
+        let mut c = ClientSpec::poisson("x", 1.0);
+        c.keys = Some(KeySpec { dist: KeyDistSpec::Zipf, n: 1000, s: 1.0 });
+        c.hotspots = vec![HotspotSpec { at: s(10), until: None, key: 777, share: 0.3 }];
+        let k = KeySampler::new(&c);
+        let mut rng = stream(1, "k");
+        let n = 200_000;
+        let before: Vec<u64> = (0..n).map(|_| k.sample(&mut rng, 0)).collect();
+        let zeros = before.iter().filter(|&&x| x == 0).count() as f64 / n as f64;
+        // P(key 0) = 1 / H(1000) = 0.1336.
+        assert!((zeros - 0.1336).abs() < 0.005, "{zeros}");
+        assert!(before.iter().all(|&x| x < 1000));
+        let after: Vec<u64> = (0..n).map(|_| k.sample(&mut rng, 20 * SECOND)).collect();
+        let hot = after.iter().filter(|&&x| x == 777).count() as f64 / n as f64;
+        assert!((hot - 0.3).abs() < 0.005, "{hot}");
+    }
+}

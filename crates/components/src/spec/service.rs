@@ -1,0 +1,214 @@
+//! Services: replicas of workers behind queues, running a handler that is a
+//! short program of steps.
+//!
+//! ```toml
+//! [service.api]
+//! replicas = 4
+//! workers = 8
+//! hold_worker = true          # thread per request: workers wait on calls
+//! steps = [
+//!   { compute = { dist = "exponential", mean = "1ms" } },
+//!   { call = "db", timeout = "50ms" },
+//!   { fanout = "search", n = 10, wait = "all" },
+//!   { parallel = ["ads", "recs"], wait = "first" },
+//! ]
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::{DistSpec, Duration};
+
+/// A service: `replicas` instances, each with `workers` and its own queue.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSpec {
+    /// Independent instances, each with its own queue and workers.
+    #[serde(default = "one")]
+    pub replicas: u32,
+    /// Requests one instance serves at once.
+    #[serde(default = "one")]
+    pub workers: u32,
+    /// Requests that may wait per instance; absent means unbounded, 0 means
+    /// none (a request that finds every worker busy is rejected).
+    #[serde(default)]
+    pub queue_capacity: Option<u32>,
+    /// The order in which waiting requests get a worker.
+    #[serde(default)]
+    pub discipline: DisciplineSpec,
+    /// Priority discipline: class name to priority; lower is served first,
+    /// and classes not listed come last.
+    #[serde(default)]
+    pub priorities: BTreeMap<String, u32>,
+    /// Shorthand for `steps = [{ compute = ... }]`.
+    #[serde(default)]
+    pub service_time: Option<DistSpec>,
+    /// The handler: compute, call and parallel steps, in order.
+    #[serde(default)]
+    pub steps: Vec<StepSpec>,
+    /// Whether a request keeps its worker while it waits on calls (thread
+    /// per request, the default) or gives it back (asynchronous).
+    #[serde(default = "yes")]
+    pub hold_worker: bool,
+    /// Relative speed of each replica (service times are divided by it):
+    /// heterogeneous hardware, or one slow replica.
+    #[serde(default)]
+    pub replica_speed: Option<Vec<f64>>,
+}
+
+fn one() -> u32 {
+    1
+}
+fn yes() -> bool {
+    true
+}
+
+impl ServiceSpec {
+    /// A service with a single compute step and unbounded FIFO queues.
+    pub fn new(replicas: u32, workers: u32, service_time: DistSpec) -> Self {
+        Self {
+            replicas,
+            workers,
+            queue_capacity: None,
+            discipline: DisciplineSpec::Fifo,
+            priorities: BTreeMap::new(),
+            service_time: Some(service_time),
+            steps: Vec::new(),
+            hold_worker: true,
+            replica_speed: None,
+        }
+    }
+
+    /// The handler's steps, with `service_time` as a compute step first.
+    pub fn all_steps(&self) -> Vec<StepSpec> {
+        let mut v = Vec::with_capacity(self.steps.len() + 1);
+        if let Some(d) = &self.service_time {
+            v.push(StepSpec::Compute(d.clone()));
+        }
+        v.extend(self.steps.iter().cloned());
+        v
+    }
+}
+
+/// Queue discipline.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisciplineSpec {
+    #[default]
+    Fifo,
+    /// Newest first: under overload, fresh requests are served while old
+    /// ones (whose callers may have given up) wait.
+    Lifo,
+    /// By class priority (see `priorities`), FIFO within a class.
+    Priority,
+}
+
+/// One step of a handler.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(try_from = "RawStep")]
+pub enum StepSpec {
+    /// Keep the worker busy for a drawn time.
+    Compute(DistSpec),
+    /// Call another component and wait for its answer.
+    Call(CallSpec),
+    /// Call several components (or one component `n` times) at once, and
+    /// wait for all of them, the first, or `k` of them.
+    Parallel { calls: Vec<CallSpec>, wait: WaitSpec },
+}
+
+/// A call to a component.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallSpec {
+    pub target: String,
+    /// Give up on the call after this long.
+    pub timeout: Option<Duration>,
+}
+
+impl CallSpec {
+    pub fn new(target: &str) -> Self {
+        Self { target: target.into(), timeout: None }
+    }
+}
+
+/// How many answers a parallel step waits for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum WaitSpec {
+    All,
+    First,
+    Some(u32),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    compute: Option<DistSpec>,
+    call: Option<String>,
+    parallel: Option<Vec<String>>,
+    fanout: Option<String>,
+    n: Option<u32>,
+    wait: Option<String>,
+    k: Option<u32>,
+    timeout: Option<Duration>,
+}
+
+impl TryFrom<RawStep> for StepSpec {
+    type Error = String;
+
+    fn try_from(r: RawStep) -> Result<Self, String> {
+        let kinds = [r.compute.is_some(), r.call.is_some(), r.parallel.is_some(), r.fanout.is_some()];
+        if kinds.iter().filter(|&&k| k).count() != 1 {
+            return Err("a step needs exactly one of `compute`, `call`, `parallel` or `fanout`".into());
+        }
+        let parallel_only = |field: &str, present: bool| {
+            if present { Err(format!("`{field}` applies only to `parallel` and `fanout` steps")) } else { Ok(()) }
+        };
+        if let Some(d) = r.compute {
+            if r.timeout.is_some() {
+                return Err("`timeout` applies to calls, not `compute` steps".into());
+            }
+            parallel_only("n", r.n.is_some())?;
+            parallel_only("wait", r.wait.is_some())?;
+            parallel_only("k", r.k.is_some())?;
+            return Ok(StepSpec::Compute(d));
+        }
+        if let Some(target) = r.call {
+            parallel_only("n", r.n.is_some())?;
+            parallel_only("wait", r.wait.is_some())?;
+            parallel_only("k", r.k.is_some())?;
+            return Ok(StepSpec::Call(CallSpec { target, timeout: r.timeout }));
+        }
+        let calls: Vec<CallSpec> = match (r.parallel, r.fanout) {
+            (Some(targets), None) => {
+                if r.n.is_some() {
+                    return Err("`n` applies to `fanout` steps; a `parallel` step calls each target once".into());
+                }
+                targets.into_iter().map(|target| CallSpec { target, timeout: r.timeout }).collect()
+            }
+            (None, Some(target)) => {
+                let n = r.n.ok_or("a `fanout` step needs `n`, the number of calls")?;
+                (0..n).map(|_| CallSpec { target: target.clone(), timeout: r.timeout }).collect()
+            }
+            _ => unreachable!("exactly one kind"),
+        };
+        if calls.is_empty() {
+            return Err("a parallel step needs at least one call".into());
+        }
+        let wait = match (r.wait.as_deref().unwrap_or("all"), r.k) {
+            ("all", None) => WaitSpec::All,
+            ("first", None) => WaitSpec::First,
+            ("k", Some(k)) => {
+                if k == 0 || k as usize > calls.len() {
+                    return Err(format!("`k` must be between 1 and the number of calls ({}), got {k}", calls.len()));
+                }
+                WaitSpec::Some(k)
+            }
+            ("k", None) => return Err("`wait = \"k\"` needs `k`".into()),
+            (w @ ("all" | "first"), Some(_)) => return Err(format!("`k` applies to `wait = \"k\"`, not \"{w}\"")),
+            (other, _) => {
+                return Err(format!("unknown `wait` value \"{other}\"; expected \"all\", \"first\" or \"k\""));
+            }
+        };
+        Ok(StepSpec::Parallel { calls, wait })
+    }
+}
