@@ -51,3 +51,13 @@ pub fn assert_in_ci99(what: &str, samples: &[f64], theory: f64) {
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
+
+/// A model from TOML text (tests write models the way users do).
+pub fn model(text: &str) -> ModelSpec {
+    tailsim_config::ModelFile::from_text("test.toml", text).load(&[]).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A per-replication statistic.
+pub fn per_run(runs: &[RunResult], f: impl Fn(&RunResult) -> f64) -> Vec<f64> {
+    runs.iter().map(f).collect()
+}

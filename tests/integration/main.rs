@@ -6,15 +6,21 @@
 //!   intervals from independent replications;
 //! - `properties`: conservation of requests and Little's law;
 //! - `determinism`: byte-identical outputs for the same seed;
+//! - `handlers`: service times, handler steps, workers during calls, network;
+//! - `balancing`: load-balancer policies, health checks, outlier ejection;
+//! - `traffic`: clients produce the traffic they describe;
 //! - `cli`: the command line, including its error messages;
 //! - `sweeps`: experiments, shards, merge, resume, golden outputs;
 //! - `shipped`: every model in `models/` and experiment in `experiments/` runs.
 
+mod balancing;
 mod cli;
 mod common;
 mod determinism;
 mod fidelity;
+mod handlers;
 mod properties;
 mod shipped;
 mod sweeps;
 mod theory;
+mod traffic;

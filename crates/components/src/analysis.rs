@@ -66,33 +66,69 @@ pub struct Analysis {
     pub services: Vec<ServiceLoad>,
 }
 
+/// Requests per second flowing into a service, split by operation.
 #[derive(Default, Clone, Copy)]
 struct Flow {
-    mean: f64,
+    reads: f64,
+    writes: f64,
     peak: f64,
     closed: bool,
 }
 
-/// Adds `flow` to `name` and everything it calls.
+impl Flow {
+    fn scaled(self, reads: bool) -> Flow {
+        let share = if reads { self.reads } else { self.writes };
+        let total = self.reads + self.writes;
+        Flow {
+            reads: if reads { share } else { 0.0 },
+            writes: if reads { 0.0 } else { share },
+            peak: if total > 0.0 { self.peak * share / total } else { 0.0 },
+            closed: self.closed,
+        }
+    }
+}
+
+fn calls_of(steps: &[StepSpec]) -> impl Iterator<Item = &str> {
+    steps.iter().flat_map(|step| {
+        let calls = match step {
+            StepSpec::Call(c) => std::slice::from_ref(c),
+            StepSpec::Parallel { calls, .. } => calls.as_slice(),
+            StepSpec::Compute(_) => &[],
+        };
+        calls.iter().map(|c| c.target.as_str())
+    })
+}
+
+/// Adds `flow` to `name` and everything it calls; writes follow the write
+/// handler.
 fn propagate(spec: &ModelSpec, name: &str, flow: Flow, into: &mut BTreeMap<String, Flow>) {
     if let Some(b) = spec.balancer.get(name) {
         return propagate(spec, &b.target, flow, into);
     }
     let Some(s) = spec.service.get(name) else { return };
     let f = into.entry(name.to_string()).or_default();
-    f.mean += flow.mean;
+    f.reads += flow.reads;
+    f.writes += flow.writes;
     f.peak += flow.peak;
     f.closed |= flow.closed;
-    for step in &s.steps {
-        let calls = match step {
-            StepSpec::Call(c) => std::slice::from_ref(c),
-            StepSpec::Parallel { calls, .. } => calls.as_slice(),
-            StepSpec::Compute(_) => &[],
-        };
-        for c in calls {
-            propagate(spec, &c.target, flow, into);
-        }
+    let (read_steps, write_steps) = (s.all_steps(), s.all_write_steps());
+    for target in calls_of(&read_steps) {
+        propagate(spec, target, flow.scaled(true), into);
     }
+    for target in calls_of(&write_steps) {
+        propagate(spec, target, flow.scaled(false), into);
+    }
+}
+
+/// The mean compute time of a handler, in seconds.
+fn compute_seconds(steps: &[StepSpec]) -> f64 {
+    steps
+        .iter()
+        .map(|step| match step {
+            StepSpec::Compute(d) => Dist::new(d).map(|d| d.mean() / 1e9).unwrap_or(f64::NAN),
+            _ => 0.0,
+        })
+        .sum()
 }
 
 /// Computes offered load and utilisation for every service. The model must
@@ -100,36 +136,34 @@ fn propagate(spec: &ModelSpec, name: &str, flow: Flow, into: &mut BTreeMap<Strin
 pub fn analyse(spec: &ModelSpec) -> Analysis {
     let mut flows: BTreeMap<String, Flow> = BTreeMap::new();
     for c in spec.client.values() {
-        let flow = match c.users {
+        let (rate, peak, closed) = match c.users {
             Some(users) => {
                 let think = c.think_time.as_ref().and_then(|d| Dist::new(d).ok()).map_or(0.0, |d| d.mean() / 1e9);
                 let bound = if think > 0.0 { users as f64 / think } else { f64::INFINITY };
-                Flow { mean: bound, peak: bound, closed: true }
+                (bound, bound, true)
             }
             None => {
                 let probe = RateProfileProbe::new(c);
-                Flow { mean: probe.mean_rate(spec.sim.duration.0), peak: probe.peak_rate(), closed: false }
+                (probe.mean_rate(spec.sim.duration.0), probe.peak_rate(), false)
             }
         };
+        let w = c.write_fraction;
+        let flow = Flow { reads: rate * (1.0 - w), writes: rate * w, peak, closed };
         propagate(spec, &c.target, flow, &mut flows);
     }
     let services = spec
         .service
         .iter()
         .map(|(name, s)| {
-            let mean_s: f64 = s
-                .all_steps()
-                .iter()
-                .map(|step| match step {
-                    StepSpec::Compute(d) => Dist::new(d).map(|d| d.mean() / 1e9).unwrap_or(f64::NAN),
-                    _ => 0.0,
-                })
-                .sum();
-            let speed: f64 = s.replica_speed.as_ref().map_or(s.replicas as f64, |v| v.iter().sum());
             let flow = flows.get(name).copied().unwrap_or_default();
+            let total = flow.reads + flow.writes;
+            let write_share = if total > 0.0 { flow.writes / total } else { 0.0 };
+            let mean_s = (1.0 - write_share) * compute_seconds(&s.all_steps())
+                + write_share * compute_seconds(&s.all_write_steps());
+            let speed: f64 = s.replica_speed.as_ref().map_or(s.replicas as f64, |v| v.iter().sum());
             ServiceLoad {
                 name: name.clone(),
-                offered_rps: flow.mean,
+                offered_rps: total,
                 peak_rps: flow.peak,
                 capacity_rps: if mean_s > 0.0 { speed * s.workers as f64 / mean_s } else { f64::INFINITY },
                 mean_service_s: mean_s,

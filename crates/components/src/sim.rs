@@ -116,7 +116,11 @@ enum Step {
     Compute(Dist),
     /// `count` calls to the sites `first..first + count`, of which `needed`
     /// must succeed.
-    Calls { first: u32, count: u32, needed: u32 },
+    Calls {
+        first: u32,
+        count: u32,
+        needed: u32,
+    },
 }
 
 struct Call {
@@ -165,6 +169,8 @@ struct Service {
     workers: u32,
     cursor: u32,
     steps: Vec<Step>,
+    /// The handler for writes, when it differs.
+    write_steps: Option<Vec<Step>>,
     hold_worker: bool,
     /// Priority of each request class (by class index).
     priorities: Vec<u32>,

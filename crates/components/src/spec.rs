@@ -22,8 +22,7 @@ use serde::Deserialize;
 
 pub use balancer::{BalancerPolicySpec, BalancerSpec, HealthCheckSpec, OutlierSpec};
 pub use client::{
-    ArrivalSpec, BurstSpec, ClientSpec, DiurnalSpec, HotspotSpec, KeyDistSpec, KeySpec, OnOffSpec, RatePoint,
-    SpikeSpec,
+    ArrivalSpec, BurstSpec, ClientSpec, DiurnalSpec, HotspotSpec, KeyDistSpec, KeySpec, OnOffSpec, RatePoint, SpikeSpec,
 };
 pub use dist::DistSpec;
 pub use duration::{Duration, ParseDurationError};

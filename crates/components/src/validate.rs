@@ -257,3 +257,51 @@ mod tests {
         assert!(errs.iter().any(|e| e.message.contains("already used")), "{errs:?}");
     }
 }
+
+#[cfg(test)]
+mod graph_tests {
+    use super::*;
+    use crate::spec::{CallSpec, ClientSpec, DistSpec, Duration, LinkSpec, ServiceSpec, StepSpec};
+
+    fn two_tier() -> ModelSpec {
+        let mut m = ModelSpec::default();
+        m.client.insert("web".into(), ClientSpec::poisson("api", 10.0));
+        let mut api = ServiceSpec::new(1, 1, DistSpec::exponential(Duration::from_millis(1)));
+        api.steps.push(StepSpec::Call(CallSpec::new("db")));
+        m.service.insert("api".into(), api);
+        m.service.insert("db".into(), ServiceSpec::new(1, 1, DistSpec::exponential(Duration::from_millis(1))));
+        m
+    }
+
+    #[test]
+    fn call_cycles_are_refused() {
+        let mut m = two_tier();
+        m.service.get_mut("db").unwrap().steps.push(StepSpec::Call(CallSpec::new("api")));
+        let errs = validate(&m).unwrap_err();
+        assert!(errs[0].message.contains("cycle: api -> db -> api"), "{errs:?}");
+    }
+
+    #[test]
+    fn lossy_links_need_timeouts() {
+        let mut m = two_tier();
+        m.network.link.push(LinkSpec { from: "api".into(), to: "db".into(), latency: None, loss: Some(0.01) });
+        let errs = validate(&m).unwrap_err();
+        assert_eq!(errs[0].path_string(), "service.api.steps.0");
+        assert!(errs[0].message.contains("needs a `timeout`"));
+        m.network.link[0].to = "dbb".into();
+        let errs = validate(&m).unwrap_err();
+        assert!(errs.iter().any(|e| e.message.contains("did you mean `db`?")), "{errs:?}");
+    }
+
+    #[test]
+    fn clients_are_open_or_closed_loop() {
+        let mut m = two_tier();
+        m.client.get_mut("web").unwrap().users = Some(5);
+        let errs = validate(&m).unwrap_err();
+        assert!(errs[0].message.contains("not both"));
+        m.client.get_mut("web").unwrap().rate = None;
+        m.client.get_mut("web").unwrap().users = None;
+        let errs = validate(&m).unwrap_err();
+        assert!(errs[0].message.contains("needs `rate`"));
+    }
+}

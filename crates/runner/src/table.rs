@@ -120,7 +120,54 @@ pub fn point_table(summary: &Summary, p: &PointResult) -> String {
         ]);
     }
     out.push_str(&align(&rows));
+
+    // Where the time goes, per service, and each replica's utilisation.
+    let mut rows = vec![
+        ["where the time goes (ms)", "wait", "compute", "downstream", "response", "replica utilisation"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for s in &p.services {
+        let replicas: Vec<String> = s.replica_utilisation.iter().take(12).map(|e| format!("{:.2}", e.mean)).collect();
+        let more = if s.replica_utilisation.len() > 12 { " …" } else { "" };
+        rows.push(vec![
+            s.name.clone(),
+            fixed(&s.wait_mean_ms),
+            fixed(&s.compute_mean_ms),
+            fixed(&s.downstream_mean_ms),
+            fixed(&s.response_mean_ms),
+            format!("{}{more}", replicas.join(" ")),
+        ]);
+    }
+    for c in &p.clients {
+        if c.network_mean_ms.mean > 0.0 {
+            rows.push(vec![
+                format!("client {} (network)", c.name),
+                String::new(),
+                String::new(),
+                fixed(&c.network_mean_ms),
+                fixed(&c.mean_ms),
+                String::new(),
+            ]);
+        }
+    }
+    out.push('\n');
+    out.push_str(&align(&rows));
+    for b in &p.balancers {
+        if b.health_ejections + b.outlier_ejections > 0 {
+            let _ = writeln!(
+                out,
+                "balancer {}: {} health-check ejections, {} outlier ejections, {} readmissions (all replications)",
+                b.name, b.health_ejections, b.outlier_ejections, b.readmissions
+            );
+        }
+    }
     out
+}
+
+/// A mean with three decimals, or `-`.
+fn fixed(e: &Estimate) -> String {
+    if e.mean.is_finite() { format!("{:.3}", e.mean) } else { "-".into() }
 }
 
 /// The table for a sweep: one row per point, then the SLO verdicts.

@@ -12,13 +12,26 @@ use tailsim_engine::time::Time;
 use crate::spec::{BalancerPolicySpec, BalancerSpec};
 
 enum Policy {
-    RoundRobin { cursor: u32 },
+    RoundRobin {
+        cursor: u32,
+    },
     /// Smooth weighted round robin (as in nginx).
-    Weighted { weights: Vec<f64>, current: Vec<f64> },
+    Weighted {
+        weights: Vec<f64>,
+        current: Vec<f64>,
+    },
     Random,
-    LeastOutstanding { cursor: u32 },
-    PowerOfD { d: u32, perm: Vec<u32> },
-    ConsistentHash { ring: Vec<(u64, u32)>, load_factor: Option<f64> },
+    LeastOutstanding {
+        cursor: u32,
+    },
+    PowerOfD {
+        d: u32,
+        perm: Vec<u32>,
+    },
+    ConsistentHash {
+        ring: Vec<(u64, u32)>,
+        load_factor: Option<f64>,
+    },
     Sticky,
 }
 

@@ -60,20 +60,15 @@ impl World {
         let mut stations = Vec::new();
         for (name, s) in &spec.service {
             let index = services.len() as u32;
-            let mut steps = Vec::new();
-            for step in s.all_steps() {
-                match step {
-                    StepSpec::Compute(d) => steps.push(Step::Compute(Dist::new(&d).expect("validated"))),
-                    StepSpec::Call(call) => {
-                        let first = sites.len() as u32;
-                        sites.push(Site {
-                            target: target_of(&call.target),
-                            link: links.get(name, &call.target),
-                            timeout: call.timeout.map(|t| t.0),
-                        });
-                        steps.push(Step::Calls { first, count: 1, needed: 1 });
-                    }
-                    StepSpec::Parallel { calls, wait } => {
+            let mut build_steps = |specs: Vec<StepSpec>| -> Vec<Step> {
+                specs
+                    .into_iter()
+                    .map(|step| {
+                        let (calls, wait) = match step {
+                            StepSpec::Compute(d) => return Step::Compute(Dist::new(&d).expect("validated")),
+                            StepSpec::Call(call) => (vec![call], WaitSpec::All),
+                            StepSpec::Parallel { calls, wait } => (calls, wait),
+                        };
                         let first = sites.len() as u32;
                         for call in &calls {
                             sites.push(Site {
@@ -88,10 +83,12 @@ impl World {
                             WaitSpec::First => 1,
                             WaitSpec::Some(k) => k,
                         };
-                        steps.push(Step::Calls { first, count, needed });
-                    }
-                }
-            }
+                        Step::Calls { first, count, needed }
+                    })
+                    .collect()
+            };
+            let steps = build_steps(s.all_steps());
+            let write_steps = s.write_steps.is_some().then(|| build_steps(s.all_write_steps()));
             let priorities =
                 classes.iter().map(|c| s.priorities.get(c).copied().unwrap_or(u32::MAX)).collect::<Vec<_>>();
             services.push(Service {
@@ -101,6 +98,7 @@ impl World {
                 workers: s.workers,
                 cursor: 0,
                 steps,
+                write_steps,
                 hold_worker: s.hold_worker,
                 priorities,
                 stats: ServiceStats {
@@ -201,9 +199,8 @@ impl World {
                         sched.schedule(sojourn, Event::Modulate { client });
                     }
                     // The first arrival comes one gap after time zero.
-                    match c.next_gap(0) {
-                        Some(gap) => sched.schedule(gap, Event::Arrival { client, epoch: c.epoch() }),
-                        None => {}
+                    if let Some(gap) = c.next_gap(0) {
+                        sched.schedule(gap, Event::Arrival { client, epoch: c.epoch() });
                     }
                 }
                 Loop::Closed { users, .. } => {

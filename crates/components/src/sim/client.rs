@@ -55,10 +55,9 @@ pub struct ClientStats {
 impl Client {
     pub fn new(name: String, site: u32, class: u16, spec: &ClientSpec, rng: SimRng) -> Self {
         let looping = match spec.users {
-            Some(users) => Loop::Closed {
-                users,
-                think: spec.think_time.as_ref().map(|d| Dist::new(d).expect("validated")),
-            },
+            Some(users) => {
+                Loop::Closed { users, think: spec.think_time.as_ref().map(|d| Dist::new(d).expect("validated")) }
+            }
             None => {
                 let modulation = spec
                     .burst

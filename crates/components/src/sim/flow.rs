@@ -191,7 +191,11 @@ impl World {
         let j = &mut self.jobs[job];
         let st = &mut self.stations[j.station as usize];
         let svc = &self.services[st.service as usize];
-        let Some(step) = svc.steps.get(j.pc as usize) else {
+        let steps = match (&svc.write_steps, j.req.write) {
+            (Some(w), true) => w,
+            _ => &svc.steps,
+        };
+        let Some(step) = steps.get(j.pc as usize) else {
             return self.finish_job(job, Ok(()), sched);
         };
         j.mark = now;
@@ -383,7 +387,9 @@ impl World {
                 }
             }
             Owner::Job { job, generation } => self.call_settled(job, generation, outcome, sched),
-            Owner::Probe { balancer, replica } => self.balancers[balancer as usize].probe_result(replica, outcome.is_ok()),
+            Owner::Probe { balancer, replica } => {
+                self.balancers[balancer as usize].probe_result(replica, outcome.is_ok())
+            }
         }
     }
 

@@ -111,7 +111,8 @@ impl KeySampler {
                 KeyDistSpec::Zipf => (k.n, Zipf::new(k.n as f64, k.s).ok()),
             },
         };
-        let hotspots = c.hotspots.iter().map(|h| (h.at.0, h.until.map_or(Time::MAX, |u| u.0), h.key, h.share)).collect();
+        let hotspots =
+            c.hotspots.iter().map(|h| (h.at.0, h.until.map_or(Time::MAX, |u| u.0), h.key, h.share)).collect();
         Self { n, zipf, hotspots }
     }
 
@@ -145,10 +146,8 @@ mod tests {
     #[test]
     fn schedule_steps_ramps_and_spikes() {
         let mut c = ClientSpec::poisson("x", 100.0);
-        c.schedule = vec![
-            RatePoint { at: s(10), rate: 200.0, ramp: false },
-            RatePoint { at: s(20), rate: 400.0, ramp: true },
-        ];
+        c.schedule =
+            vec![RatePoint { at: s(10), rate: 200.0, ramp: false }, RatePoint { at: s(20), rate: 400.0, ramp: true }];
         c.spike = Some(SpikeSpec { at: s(30), duration: s(5), factor: 10.0 });
         let p = RateProfile::new(&c);
         assert_eq!(p.rate_at(5 * SECOND), 100.0);

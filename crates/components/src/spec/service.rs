@@ -47,6 +47,10 @@ pub struct ServiceSpec {
     /// The handler: compute, call and parallel steps, in order.
     #[serde(default)]
     pub steps: Vec<StepSpec>,
+    /// The handler for writes (see a client's `write_fraction`); absent
+    /// means writes run `service_time` and `steps` like reads.
+    #[serde(default)]
+    pub write_steps: Option<Vec<StepSpec>>,
     /// Whether a request keeps its worker while it waits on calls (thread
     /// per request, the default) or gives it back (asynchronous).
     #[serde(default = "yes")]
@@ -75,8 +79,17 @@ impl ServiceSpec {
             priorities: BTreeMap::new(),
             service_time: Some(service_time),
             steps: Vec::new(),
+            write_steps: None,
             hold_worker: true,
             replica_speed: None,
+        }
+    }
+
+    /// The write handler: `write_steps` if given, else the read handler.
+    pub fn all_write_steps(&self) -> Vec<StepSpec> {
+        match &self.write_steps {
+            Some(steps) => steps.clone(),
+            None => self.all_steps(),
         }
     }
 

@@ -11,10 +11,9 @@ impl Checker<'_> {
             (Some(_), Some(_)) => {
                 self.err(&at("users"), "a client is open loop (`rate`) or closed loop (`users`), not both")
             }
-            (None, None) => self.err(
-                &["client", name],
-                "needs `rate` (open loop, requests per second) or `users` (closed loop)",
-            ),
+            (None, None) => {
+                self.err(&["client", name], "needs `rate` (open loop, requests per second) or `users` (closed loop)")
+            }
             (Some(rate), None) => {
                 if c.schedule.is_empty() || rate != 0.0 {
                     self.positive(&at("rate"), rate);
@@ -113,7 +112,10 @@ impl Checker<'_> {
         {
             self.err(
                 &["client", name],
-                format!("targets consistent-hash balancer `{}` but has no `keys`; every request would hash alike", c.target),
+                format!(
+                    "targets consistent-hash balancer `{}` but has no `keys`; every request would hash alike",
+                    c.target
+                ),
             );
         }
     }

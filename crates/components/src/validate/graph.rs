@@ -47,7 +47,10 @@ impl Checker<'_> {
             }
         }
         for (name, s) in &spec.service {
-            for (i, step) in s.steps.iter().enumerate() {
+            let handlers = [("steps", s.steps.as_slice()), ("write_steps", s.write_steps.as_deref().unwrap_or(&[]))];
+            for (field, i, step) in
+                handlers.iter().flat_map(|(f, steps)| steps.iter().enumerate().map(move |(i, st)| (*f, i, st)))
+            {
                 let calls = match step {
                     StepSpec::Call(c) => std::slice::from_ref(c),
                     StepSpec::Parallel { calls, .. } => calls.as_slice(),
@@ -57,7 +60,7 @@ impl Checker<'_> {
                     if loss(name, &c.target) > 0.0 && c.timeout.is_none() {
                         let idx = i.to_string();
                         self.err(
-                            &["service", name, "steps", &idx],
+                            &["service", name, field, &idx],
                             format!("the link to `{}` loses messages, so this call needs a `timeout`", c.target),
                         );
                     }
@@ -73,7 +76,7 @@ impl Checker<'_> {
             edges.entry(name).or_default().push(&b.target);
         }
         for (name, s) in &spec.service {
-            for step in &s.steps {
+            for step in s.steps.iter().chain(s.write_steps.iter().flatten()) {
                 match step {
                     StepSpec::Call(c) => edges.entry(name).or_default().push(&c.target),
                     StepSpec::Parallel { calls, .. } => {

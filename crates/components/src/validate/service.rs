@@ -70,9 +70,15 @@ impl Checker<'_> {
         if s.service_time.is_none() && s.steps.is_empty() {
             self.err(&["service", name], "needs `service_time` or `steps`");
         }
-        for (i, step) in s.steps.iter().enumerate() {
+        if s.write_steps.as_ref().is_some_and(|w| w.is_empty()) {
+            self.err(&at("write_steps"), "needs at least one step; leave it out to handle writes like reads");
+        }
+        let handlers = [("steps", s.steps.as_slice()), ("write_steps", s.write_steps.as_deref().unwrap_or(&[]))];
+        for (field, step, i) in
+            handlers.iter().flat_map(|(f, steps)| steps.iter().enumerate().map(move |(i, st)| (*f, st, i)))
+        {
             let idx = i.to_string();
-            let path = ["service", name, "steps", &idx];
+            let path = ["service", name, field, &idx];
             match step {
                 StepSpec::Compute(d) => self.dist(&path, d),
                 StepSpec::Call(call) => {
@@ -95,7 +101,10 @@ impl Checker<'_> {
         }
         if let Some(speeds) = &s.replica_speed {
             if speeds.len() != s.replicas as usize {
-                self.err(&at("replica_speed"), format!("has {} entries but there are {} replicas", speeds.len(), s.replicas));
+                self.err(
+                    &at("replica_speed"),
+                    format!("has {} entries but there are {} replicas", speeds.len(), s.replicas),
+                );
             }
             if speeds.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
                 self.err(&at("replica_speed"), "speeds must be positive");
