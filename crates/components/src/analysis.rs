@@ -89,14 +89,7 @@ impl Flow {
 }
 
 fn calls_of(steps: &[StepSpec]) -> impl Iterator<Item = &str> {
-    steps.iter().flat_map(|step| {
-        let calls = match step {
-            StepSpec::Call(c) => std::slice::from_ref(c),
-            StepSpec::Parallel { calls, .. } => calls.as_slice(),
-            StepSpec::Compute(_) => &[],
-        };
-        calls.iter().map(|c| c.target.as_str())
-    })
+    steps.iter().flat_map(|step| step.targets())
 }
 
 /// Adds `flow` to `name` and everything it calls; writes follow the write

@@ -11,16 +11,19 @@ pub enum ErrorKind {
     Timeout,
     /// A full queue turned the request away.
     Rejected,
+    /// No pooled connection came free within the acquire timeout.
+    PoolTimeout,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 2] = [ErrorKind::Timeout, ErrorKind::Rejected];
+    pub const ALL: [ErrorKind; 3] = [ErrorKind::Timeout, ErrorKind::Rejected, ErrorKind::PoolTimeout];
 
     /// The name used in results files.
     pub fn name(self) -> &'static str {
         match self {
             ErrorKind::Timeout => "timeout",
             ErrorKind::Rejected => "rejected",
+            ErrorKind::PoolTimeout => "pool_timeout",
         }
     }
 }
@@ -62,6 +65,8 @@ pub struct ClientResult {
     pub latency_err: LatencyHistogram,
     /// Summed network time of successful requests, in ns.
     pub network_sum_ns: u128,
+    /// Successes served from expired cache entries.
+    pub stale: u64,
 }
 
 impl ClientResult {
@@ -75,6 +80,8 @@ impl ClientResult {
 #[derive(Clone, Debug)]
 pub struct ServiceResult {
     pub name: String,
+    /// "service", "cache" or "datastore".
+    pub kind: &'static str,
     pub replicas: u32,
     pub workers: u32,
     /// Requests admitted (queued or served).
@@ -117,6 +124,87 @@ pub struct ReplicaResult {
     pub busy_mean: f64,
     pub queue_mean: f64,
     pub queue_max: u64,
+}
+
+/// One cache, all nodes together, after warm-up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CacheResult {
+    pub name: String,
+    pub hits: u64,
+    pub misses: u64,
+    /// Served from an expired entry (stale-while-revalidate).
+    pub stale: u64,
+    /// Misses that waited on another request's fetch (single flight).
+    pub coalesced: u64,
+    pub origin_fetches: u64,
+    /// Hits turned into refreshes by probabilistic early expiration.
+    pub early_refreshes: u64,
+    pub fills: u64,
+    pub invalidations: u64,
+    pub evictions: u64,
+    pub writes_buffered: u64,
+    pub writes_flushed: u64,
+    /// Write-behind writes lost before they were flushed.
+    pub writes_lost: u64,
+    /// The most requested keys and their request counts, most first.
+    pub top_keys: Vec<(u64, u64)>,
+}
+
+impl CacheResult {
+    /// Hits (fresh or stale) over lookups.
+    pub fn hit_ratio(&self) -> Option<f64> {
+        let lookups = self.hits + self.stale + self.misses;
+        (lookups > 0).then(|| (self.hits + self.stale) as f64 / lookups as f64)
+    }
+}
+
+/// One shard of a datastore, its primary and replicas together.
+#[derive(Clone, Debug)]
+pub struct ShardResult {
+    /// Requests admitted, reads and writes and replication, at all nodes.
+    pub arrivals: u64,
+    /// Mean busy fraction of the primary's workers, and of all nodes'.
+    pub primary_utilisation: f64,
+    pub utilisation: f64,
+    /// Response time of reads and writes.
+    pub response: LatencyHistogram,
+}
+
+/// One datastore, after warm-up.
+#[derive(Clone, Debug)]
+pub struct DatastoreResult {
+    pub name: String,
+    pub shards: Vec<ShardResult>,
+    /// Reads served by replicas, and of those, stale ones.
+    pub replica_reads: u64,
+    pub stale_reads: u64,
+    /// Time since the newest write a replica had not applied, per stale read.
+    pub stale_age: LatencyHistogram,
+    /// Acknowledged writes lost when a primary failed.
+    pub lost_writes: u64,
+}
+
+/// The connection pools of one call site (one per calling replica and
+/// target node), together.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PoolResult {
+    pub caller: String,
+    pub target: String,
+    pub pools: u32,
+    pub size: u32,
+    /// Mean connections in use over all the pools, and as a fraction of
+    /// all connections.
+    pub in_use_mean: f64,
+    pub utilisation: f64,
+    /// Mean calls waiting for a connection, over all the pools.
+    pub waiting_mean: f64,
+    pub max_waiting: u64,
+    pub acquired: u64,
+    /// Acquisitions that had to wait, and their summed wait in ns.
+    pub waited: u64,
+    pub wait_sum_ns: u128,
+    /// Calls that gave up waiting.
+    pub timeouts: u64,
 }
 
 /// One load balancer.
@@ -178,6 +266,8 @@ pub struct WindowRow {
     pub p99: Option<Time>,
     /// Mean requests queued over all services.
     pub queue_mean: f64,
+    /// Cache hits over lookups, over all caches, if any lookup happened.
+    pub cache_hit_ratio: Option<f64>,
 }
 
 /// Whole-run counts that let tests check no request is lost or duplicated.
@@ -208,6 +298,9 @@ pub struct RunResult {
     pub clients: Vec<ClientResult>,
     pub services: Vec<ServiceResult>,
     pub balancers: Vec<BalancerResult>,
+    pub caches: Vec<CacheResult>,
+    pub datastores: Vec<DatastoreResult>,
+    pub pools: Vec<PoolResult>,
     pub series: Vec<WindowRow>,
     /// Conservation counters over the whole run, warm-up included: every
     /// request born is settled (answered, failed or timed out) or still in

@@ -14,14 +14,19 @@
 //! timeout already settled, or to a job that has moved on, is recognised
 //! and dropped in O(1).
 
+mod aside;
 mod balancer;
 mod build;
+mod cache;
 mod client;
+mod datastore;
 mod finish;
 mod flow;
 mod network;
+mod pool;
 mod slab;
 mod station;
+mod store;
 mod traffic;
 
 use std::ops::ControlFlow;
@@ -35,8 +40,11 @@ use crate::result::{ErrorKind, RunResult, WindowRow};
 use crate::spec::ModelSpec;
 use crate::validate::{SpecError, validate};
 use balancer::Balancer;
+use cache::Cache;
 use client::Client;
+use datastore::Datastore;
 use network::Link;
+use pool::Pool;
 use slab::Slab;
 use station::Station;
 
@@ -47,9 +55,29 @@ const NONE: u32 = u32::MAX;
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     Balancer(u32),
+    /// A service, cache or datastore (its runtime service index).
     Service(u32),
-    /// One replica, directly (health probes).
-    Station(u32),
+    /// One station, named at send time (probes, replication).
+    Station,
+}
+
+/// What a request asks for.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Op {
+    #[default]
+    Read = 0,
+    Write = 1,
+    /// Cache-aside: store the value just read from the origin.
+    Fill = 2,
+    /// Cache-aside: drop the entry after a write.
+    Invalidate = 3,
+    /// Datastore: apply a primary's write at a replica.
+    Replicate = 4,
+}
+
+impl Op {
+    pub const COUNT: usize = 5;
 }
 
 /// The attributes a request carries from client to every call it causes.
@@ -59,11 +87,23 @@ pub struct Req {
     /// Who sent it: (client << 32 | user), for sticky balancing.
     pub origin: u64,
     pub class: u16,
-    pub write: bool,
+    pub op: Op,
+    /// Replication: when the primary committed the write being applied.
+    pub version: Time,
+}
+
+/// What a successful answer says.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    Done,
+    /// A cache-aside lookup found nothing.
+    Miss,
+    /// Served from an expired cache entry (stale-while-revalidate).
+    Stale,
 }
 
 /// An outcome travelling back to a caller.
-pub type Outcome = Result<(), ErrorKind>;
+pub type Outcome = Result<Answer, ErrorKind>;
 
 /// Everything that can happen.
 #[derive(Copy, Clone, Debug)]
@@ -86,6 +126,12 @@ pub enum Event {
     Probe { balancer: u32, replica: u32 },
     /// An outlier ejection ends.
     Readmit { balancer: u32, replica: u32 },
+    /// A call waited too long for a pooled connection.
+    AcquireTimeout { call: u32, generation: u32 },
+    /// A write-behind cache flushes one buffered write.
+    Flush { station: u32, key: u64, epoch: u32 },
+    /// Keys are loaded into a cache.
+    Prewarm { cache: u32, entry: u32 },
     /// Measurement starts.
     WarmupEnd,
     /// A time-series window closes.
@@ -101,6 +147,10 @@ enum Owner {
     Job { job: u32, generation: u32 },
     /// A balancer's health check of one replica.
     Probe { balancer: u32, replica: u32 },
+    /// A cache's background refresh of one key.
+    Refresh { station: u32, key: u64 },
+    /// Nobody: fire-and-forget work not tied to a request (flushes).
+    Detached,
 }
 
 /// A call site: where calls from one place go, over which link, with what
@@ -109,18 +159,75 @@ struct Site {
     target: Target,
     link: u32,
     timeout: Option<Time>,
+    /// Connection pools of this site: `first + caller_local * per_caller +
+    /// target_local`, or `NONE` for no pool.
+    pool_first: u32,
+    pool_per_caller: u32,
+    /// The operation calls from here carry; `None` keeps the request's.
+    op: Option<Op>,
+}
+
+impl Site {
+    fn new(target: Target, link: u32, timeout: Option<Time>) -> Self {
+        Self { target, link, timeout, pool_first: NONE, pool_per_caller: 0, op: None }
+    }
 }
 
 /// A runtime handler step.
 enum Step {
     Compute(Dist),
     /// `count` calls to the sites `first..first + count`, of which `needed`
-    /// must succeed.
+    /// must succeed (zero: fire and forget).
     Calls {
         first: u32,
         count: u32,
         needed: u32,
     },
+    /// Cache-aside from a service: look up, on a miss read the origin and
+    /// fill; writes go to the origin and invalidate. Fields are call sites.
+    CacheAside {
+        cache: u32,
+        origin: u32,
+        fill: u32,
+        invalidate: u32,
+        single_flight: bool,
+    },
+    /// Cache node: look the key up; fetch from the origin on a miss
+    /// (read-through), or answer `Miss` (cache-aside).
+    CacheRead,
+    /// Cache node: store the key just fetched or written.
+    CacheStore,
+    /// Cache node: apply the write policy.
+    CacheWrite,
+    /// Cache node: drop the key.
+    CacheRemove,
+    /// Datastore primary: record the write's version.
+    Commit,
+    /// Datastore primary: send the write to the shard's replicas; wait for
+    /// `needed` of them.
+    Replicate {
+        needed: u32,
+    },
+    /// Datastore replica: record that the write is applied.
+    Apply,
+}
+
+/// What a step asks the job to do next.
+enum Next {
+    /// Wait for an event (compute finished, calls answered).
+    Wait,
+    /// Go on to the next step now.
+    Continue,
+    /// Answer the caller now.
+    Finish(Outcome),
+}
+
+/// What kind of component a runtime service is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum ServiceKind {
+    Plain,
+    Cache(u32),
+    Datastore(u32),
 }
 
 struct Call {
@@ -135,6 +242,10 @@ struct Call {
     /// The balancer it went through and the replica it picked, if any.
     balancer: u32,
     replica: u32,
+    /// The pool whose connection it holds, or waits for.
+    pool: u32,
+    /// The station it is headed for, while it waits for a connection.
+    station: u32,
 }
 
 struct Job {
@@ -149,8 +260,12 @@ struct Job {
     /// Start of the current wait, compute or block segment.
     mark: Time,
     pc: u16,
+    /// Progress within a multi-call step (cache-aside).
+    phase: u8,
     holds_worker: bool,
     probe: bool,
+    /// Single flight: this job's fetch is the one others wait for.
+    leads_fetch: bool,
     /// Calls of the current step not yet settled, successes and failures.
     outstanding: u32,
     successes: u32,
@@ -164,14 +279,19 @@ struct Job {
 
 struct Service {
     name: String,
+    kind: ServiceKind,
     first_station: u32,
+    /// Stations (replicas; for a datastore, shards x nodes per shard).
     replicas: u32,
     workers: u32,
     cursor: u32,
-    steps: Vec<Step>,
-    /// The handler for writes, when it differs.
-    write_steps: Option<Vec<Step>>,
+    /// Handlers, and which one each operation runs.
+    handlers: Vec<Vec<Step>>,
+    handler_of: [u8; Op::COUNT],
     hold_worker: bool,
+    /// After its calls, a job goes on without a worker (event-driven
+    /// cache nodes) instead of queueing for one.
+    continue_without_worker: bool,
     /// Priority of each request class (by class index).
     priorities: Vec<u32>,
     stats: ServiceStats,
@@ -197,6 +317,15 @@ struct World {
     stations: Vec<Station>,
     sites: Vec<Site>,
     links: Vec<Link>,
+    caches: Vec<Cache>,
+    datastores: Vec<Datastore>,
+    pools: Vec<Pool>,
+    /// For results: each pooled call site as (caller, target, first pool,
+    /// pools).
+    pool_sites: Vec<(String, String, u32, u32)>,
+    /// Cache-aside single flight: (service, key) to the jobs waiting on the
+    /// fetch in progress.
+    aside_inflight: std::collections::HashMap<(u32, u64), Vec<(u32, u32)>>,
     jobs: Slab<Job>,
     calls: Slab<Call>,
     max_in_flight: usize,
@@ -208,6 +337,8 @@ struct World {
     window_latency: LatencyHistogram,
     window_ok: u64,
     window_errors: u64,
+    window_hits: u64,
+    window_misses: u64,
     queued_total: TimeWeighted,
     series: Vec<WindowRow>,
 }
@@ -267,6 +398,9 @@ impl Model for World {
             Event::Timeout { call } => self.on_timeout(call, sched),
             Event::Probe { balancer, replica } => self.on_probe(balancer, replica, sched),
             Event::Readmit { balancer, replica } => self.balancers[balancer as usize].readmit(replica),
+            Event::AcquireTimeout { call, generation } => self.on_acquire_timeout(call, generation, sched),
+            Event::Flush { station, key, epoch } => self.on_flush(station, key, epoch, sched),
+            Event::Prewarm { cache, entry } => self.on_prewarm(cache, entry, sched.now()),
             Event::WarmupEnd => self.on_warmup_end(sched.now()),
             Event::WindowEnd => self.on_window_end(sched),
         }

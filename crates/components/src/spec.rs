@@ -9,7 +9,9 @@
 //! balancer or a service, and a balancer's `target` names a service.
 
 mod balancer;
+mod cache;
 mod client;
+mod datastore;
 mod dist;
 mod duration;
 mod network;
@@ -21,17 +23,19 @@ use std::fmt;
 use serde::Deserialize;
 
 pub use balancer::{BalancerPolicySpec, BalancerSpec, HealthCheckSpec, OutlierSpec};
+pub use cache::{CacheModeSpec, CacheSpec, EvictionSpec, PrewarmSpec, TtlSpec, WritePolicySpec};
 pub use client::{
     ArrivalSpec, BurstSpec, ClientSpec, DiurnalSpec, HotspotSpec, KeyDistSpec, KeySpec, OnOffSpec, RatePoint, SpikeSpec,
 };
+pub use datastore::{DatastoreSpec, HotKeySpec, PartitionSpec, ReadPolicySpec, ReplicationSpec};
 pub use dist::DistSpec;
 pub use duration::{Duration, ParseDurationError};
 pub use network::{LinkSpec, NetworkSpec};
-pub use service::{CallSpec, DisciplineSpec, ServiceSpec, StepSpec, WaitSpec};
+pub use service::{CallSpec, DisciplineSpec, PoolSpec, ServiceSpec, StepSpec, WaitSpec};
 
 /// The tables whose keys are component names chosen by the user. An
 /// override may change a component but not create one.
-pub const NAMED_TABLES: [&str; 3] = ["client", "balancer", "service"];
+pub const NAMED_TABLES: [&str; 5] = ["client", "balancer", "service", "cache", "datastore"];
 
 /// A whole system model.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
@@ -48,6 +52,12 @@ pub struct ModelSpec {
     /// Services, by name.
     #[serde(default)]
     pub service: BTreeMap<String, ServiceSpec>,
+    /// Caches, by name.
+    #[serde(default)]
+    pub cache: BTreeMap<String, CacheSpec>,
+    /// Datastores, by name.
+    #[serde(default)]
+    pub datastore: BTreeMap<String, DatastoreSpec>,
     /// Link latency and loss between components.
     #[serde(default)]
     pub network: NetworkSpec,

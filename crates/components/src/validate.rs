@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 mod client;
+mod data;
 mod graph;
 mod service;
 
@@ -47,7 +48,12 @@ pub enum Kind {
     Client,
     Balancer,
     Service,
+    Cache,
+    Datastore,
 }
+
+/// What a call may target.
+pub(crate) const CALLABLE: &[Kind] = &[Kind::Balancer, Kind::Service, Kind::Cache, Kind::Datastore];
 
 impl Kind {
     pub fn table(self) -> &'static str {
@@ -55,6 +61,8 @@ impl Kind {
             Kind::Client => "client",
             Kind::Balancer => "balancer",
             Kind::Service => "service",
+            Kind::Cache => "cache",
+            Kind::Datastore => "datastore",
         }
     }
 }
@@ -71,11 +79,19 @@ pub fn names(spec: &ModelSpec) -> BTreeMap<&str, Kind> {
     for n in spec.service.keys() {
         map.insert(n.as_str(), Kind::Service);
     }
+    for n in spec.cache.keys() {
+        map.insert(n.as_str(), Kind::Cache);
+    }
+    for n in spec.datastore.keys() {
+        map.insert(n.as_str(), Kind::Datastore);
+    }
     map
 }
 
 pub(crate) struct Checker<'a> {
     names: BTreeMap<&'a str, Kind>,
+    /// Each cache's mode, for checking cache-aside steps.
+    spec_caches: BTreeMap<&'a str, crate::spec::CacheModeSpec>,
     errors: Vec<SpecError>,
 }
 
@@ -86,7 +102,11 @@ impl<'a> Checker<'a> {
 
     /// Checks that `name` exists and has one of the `allowed` kinds.
     fn reference(&mut self, path: &[&str], name: &str, allowed: &[Kind]) {
-        let what = allowed.iter().map(|k| k.table()).collect::<Vec<_>>().join(" or ");
+        let kinds: Vec<&str> = allowed.iter().map(|k| k.table()).collect();
+        let what = match kinds.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => kinds.join(""),
+        };
         match self.names.get(name) {
             Some(kind) if allowed.contains(kind) => {}
             Some(kind) => {
@@ -147,7 +167,11 @@ impl<'a> Checker<'a> {
 
 /// Checks the whole model; returns every problem found.
 pub fn validate(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
-    let mut c = Checker { names: BTreeMap::new(), errors: Vec::new() };
+    let mut c = Checker {
+        names: BTreeMap::new(),
+        spec_caches: spec.cache.iter().map(|(n, c)| (n.as_str(), c.mode)).collect(),
+        errors: Vec::new(),
+    };
 
     // One namespace across kinds.
     let mut seen: BTreeMap<&str, Kind> = BTreeMap::new();
@@ -155,6 +179,8 @@ pub fn validate(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
         (Kind::Client, spec.client.keys().collect::<Vec<_>>()),
         (Kind::Balancer, spec.balancer.keys().collect()),
         (Kind::Service, spec.service.keys().collect()),
+        (Kind::Cache, spec.cache.keys().collect()),
+        (Kind::Datastore, spec.datastore.keys().collect()),
     ];
     for (kind, keys) in &tables {
         for name in keys {
@@ -204,6 +230,12 @@ pub fn validate(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
     }
     for (name, s) in &spec.service {
         c.service(name, s);
+    }
+    for (name, cache) in &spec.cache {
+        c.cache(name, cache);
+    }
+    for (name, d) in &spec.datastore {
+        c.datastore(name, d);
     }
     c.network(spec);
     if c.errors.is_empty() {

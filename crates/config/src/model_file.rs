@@ -380,7 +380,10 @@ service_time = { dist = "exponential", mean = "1ms" }
     #[test]
     fn bad_references_point_at_the_value() {
         let e = first_error(&MM1.replace("target = \"app\"", "target = \"apq\""), &[]);
-        assert!(e.contains("`client.web.target`: there is no balancer or service named `apq`"), "{e}");
+        assert!(
+            e.contains("`client.web.target`: there is no balancer, service, cache or datastore named `apq`"),
+            "{e}"
+        );
         assert!(e.contains("--> m.toml:6:10"), "{e}");
         assert!(e.contains("did you mean `app`?"), "{e}");
     }

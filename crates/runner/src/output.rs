@@ -68,11 +68,12 @@ pub fn num(v: Option<f64>, decimals: usize) -> String {
 
 /// `timeseries.csv` for one point.
 pub fn timeseries_csv(rows: &[SeriesRow]) -> String {
-    let mut out = String::from("start_s,throughput_rps,errors_per_s,mean_ms,p50_ms,p99_ms,queue_mean\n");
+    let mut out =
+        String::from("start_s,throughput_rps,errors_per_s,mean_ms,p50_ms,p99_ms,queue_mean,cache_hit_ratio\n");
     for r in rows {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{}",
             num(Some(r.start_s), 3),
             num(Some(r.throughput_rps), 3),
             num(Some(r.errors_per_s), 3),
@@ -80,6 +81,7 @@ pub fn timeseries_csv(rows: &[SeriesRow]) -> String {
             num(r.p50_ms, 6),
             num(r.p99_ms, 6),
             num(Some(r.queue_mean), 4),
+            num(r.cache_hit_ratio, 4),
         );
     }
     out

@@ -167,7 +167,7 @@ fn timeseries_charts(p: &PointResult) -> Vec<Chart> {
         series,
         bands: bands.clone(),
     };
-    vec![
+    let mut charts = vec![
         chart(
             "Throughput",
             "req/s",
@@ -181,7 +181,16 @@ fn timeseries_charts(p: &PointResult) -> Vec<Chart> {
             Scale::Linear,
             vec![line("all services", false, &|r| Some(r.queue_mean))],
         ),
-    ]
+    ];
+    if p.series.iter().any(|r| r.cache_hit_ratio.is_some()) {
+        charts.push(chart(
+            "Cache hit ratio",
+            "hits / lookups",
+            Scale::Linear,
+            vec![line("all caches", false, &|r| r.cache_hit_ratio)],
+        ));
+    }
+    charts
 }
 
 #[cfg(test)]

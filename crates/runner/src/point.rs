@@ -42,6 +42,9 @@ pub struct PointResult {
     pub clients: Vec<ClientSummary>,
     pub services: Vec<ServiceSummary>,
     pub balancers: Vec<BalancerSummary>,
+    pub caches: Vec<CacheSummary>,
+    pub datastores: Vec<DatastoreSummary>,
+    pub pools: Vec<PoolSummary>,
     /// Time series, averaged over replications window by window.
     pub series: Vec<SeriesRow>,
     /// Why a replication was stopped early, if one was.
@@ -129,6 +132,67 @@ pub struct ServiceSummary {
     pub replica_throughput_rps: Vec<Estimate>,
 }
 
+/// A cache, with counts summed over replications.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CacheSummary {
+    pub name: String,
+    pub hit_ratio: Estimate,
+    pub hits: u64,
+    pub misses: u64,
+    pub stale: u64,
+    pub coalesced: u64,
+    pub origin_fetches: u64,
+    pub early_refreshes: u64,
+    pub evictions: u64,
+    pub fills: u64,
+    pub invalidations: u64,
+    pub writes_buffered: u64,
+    pub writes_flushed: u64,
+    pub writes_lost: u64,
+    /// The most requested keys over all replications, with their counts.
+    pub top_keys: Vec<(u64, u64)>,
+}
+
+/// A datastore: per-shard load, and staleness of replica reads.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DatastoreSummary {
+    pub name: String,
+    pub shards: Vec<ShardSummary>,
+    /// Fraction of replica reads that were stale.
+    pub stale_fraction: Estimate,
+    pub replica_reads: u64,
+    pub stale_reads: u64,
+    /// Stale age percentiles over all replications, in ms.
+    pub stale_age_p50_ms: Option<f64>,
+    pub stale_age_p99_ms: Option<f64>,
+    pub lost_writes: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShardSummary {
+    pub arrival_rps: Estimate,
+    pub utilisation: Estimate,
+    pub primary_utilisation: Estimate,
+    pub mean_ms: Estimate,
+    pub p99_ms: Estimate,
+}
+
+/// The connection pools of one call site.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PoolSummary {
+    pub caller: String,
+    pub target: String,
+    pub pools: u32,
+    pub size: u32,
+    pub utilisation: Estimate,
+    pub waiting_mean: Estimate,
+    /// Fraction of acquisitions that waited, and their mean wait.
+    pub wait_probability: Estimate,
+    pub wait_mean_ms: Estimate,
+    pub max_waiting: u64,
+    pub timeouts: u64,
+}
+
 /// A balancer's ejections and readmissions, summed over replications.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BalancerSummary {
@@ -148,6 +212,8 @@ pub struct SeriesRow {
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
     pub queue_mean: f64,
+    /// Cache hits over lookups, over all caches.
+    pub cache_hit_ratio: Option<f64>,
 }
 
 impl PointResult {
@@ -346,6 +412,9 @@ pub fn summarise(
             readmissions: runs.iter().map(|r| r.balancers[bi].readmissions).sum(),
         })
         .collect();
+    let caches = summarise_caches(runs);
+    let datastores = summarise_datastores(runs, &secs);
+    let pools = summarise_pools(runs);
     let result = PointResult {
         index,
         parameters,
@@ -362,6 +431,9 @@ pub fn summarise(
         clients,
         services,
         balancers,
+        caches,
+        datastores,
+        pools,
         series: average_series(runs),
         runaway: runs.iter().find_map(|r| r.runaway.clone()),
         faults: runs[0]
@@ -397,6 +469,118 @@ fn average_series(runs: &[RunResult]) -> Vec<SeriesRow> {
                 p50_ms: mean_opt(&|r| r.p50),
                 p99_ms: mean_opt(&|r| r.p99),
                 queue_mean: rows.iter().map(|r| r.queue_mean).sum::<f64>() / n,
+                cache_hit_ratio: {
+                    let vals: Vec<f64> = rows.iter().filter_map(|r| r.cache_hit_ratio).collect();
+                    (!vals.is_empty()).then(|| vals.iter().sum::<f64>() / vals.len() as f64)
+                },
+            }
+        })
+        .collect()
+}
+
+fn summarise_caches(runs: &[RunResult]) -> Vec<CacheSummary> {
+    runs[0]
+        .caches
+        .iter()
+        .enumerate()
+        .map(|(i, c0)| {
+            let sum =
+                |f: fn(&tailsim_components::result::CacheResult) -> u64| runs.iter().map(|r| f(&r.caches[i])).sum();
+            let mut top: BTreeMap<u64, u64> = BTreeMap::new();
+            for r in runs {
+                for &(k, n) in &r.caches[i].top_keys {
+                    *top.entry(k).or_insert(0) += n;
+                }
+            }
+            let mut top: Vec<(u64, u64)> = top.into_iter().collect();
+            top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            top.truncate(c0.top_keys.len().max(1));
+            CacheSummary {
+                name: c0.name.clone(),
+                hit_ratio: est(runs.iter().map(|r| r.caches[i].hit_ratio().unwrap_or(f64::NAN))),
+                hits: sum(|c| c.hits),
+                misses: sum(|c| c.misses),
+                stale: sum(|c| c.stale),
+                coalesced: sum(|c| c.coalesced),
+                origin_fetches: sum(|c| c.origin_fetches),
+                early_refreshes: sum(|c| c.early_refreshes),
+                evictions: sum(|c| c.evictions),
+                fills: sum(|c| c.fills),
+                invalidations: sum(|c| c.invalidations),
+                writes_buffered: sum(|c| c.writes_buffered),
+                writes_flushed: sum(|c| c.writes_flushed),
+                writes_lost: sum(|c| c.writes_lost),
+                top_keys: top,
+            }
+        })
+        .collect()
+}
+
+fn summarise_datastores(runs: &[RunResult], secs: &[f64]) -> Vec<DatastoreSummary> {
+    runs[0]
+        .datastores
+        .iter()
+        .enumerate()
+        .map(|(i, d0)| {
+            let shards = (0..d0.shards.len())
+                .map(|s| {
+                    let each = |f: &dyn Fn(&tailsim_components::result::ShardResult, f64) -> f64| {
+                        est(runs.iter().zip(secs).map(|(r, &t)| f(&r.datastores[i].shards[s], t)))
+                    };
+                    ShardSummary {
+                        arrival_rps: each(&|sh, t| sh.arrivals as f64 / t),
+                        utilisation: each(&|sh, _| sh.utilisation),
+                        primary_utilisation: each(&|sh, _| sh.primary_utilisation),
+                        mean_ms: each(&|sh, _| sh.response.mean().map_or(f64::NAN, |m| m / MS)),
+                        p99_ms: each(&|sh, _| ms(sh.response.quantile(0.99))),
+                    }
+                })
+                .collect();
+            let mut ages = LatencyHistogram::new();
+            for r in runs {
+                ages.merge(&r.datastores[i].stale_age);
+            }
+            let opt = |t: Option<Time>| t.map(|v| v as f64 / MS);
+            DatastoreSummary {
+                name: d0.name.clone(),
+                shards,
+                stale_fraction: est(runs.iter().map(|r| {
+                    let d = &r.datastores[i];
+                    if d.replica_reads == 0 { f64::NAN } else { d.stale_reads as f64 / d.replica_reads as f64 }
+                })),
+                replica_reads: runs.iter().map(|r| r.datastores[i].replica_reads).sum(),
+                stale_reads: runs.iter().map(|r| r.datastores[i].stale_reads).sum(),
+                stale_age_p50_ms: opt(ages.quantile(0.5)),
+                stale_age_p99_ms: opt(ages.quantile(0.99)),
+                lost_writes: runs.iter().map(|r| r.datastores[i].lost_writes).sum(),
+            }
+        })
+        .collect()
+}
+
+fn summarise_pools(runs: &[RunResult]) -> Vec<PoolSummary> {
+    runs[0]
+        .pools
+        .iter()
+        .enumerate()
+        .map(|(i, p0)| {
+            let each =
+                |f: &dyn Fn(&tailsim_components::result::PoolResult) -> f64| est(runs.iter().map(|r| f(&r.pools[i])));
+            PoolSummary {
+                caller: p0.caller.clone(),
+                target: p0.target.clone(),
+                pools: p0.pools,
+                size: p0.size,
+                utilisation: each(&|p| p.utilisation),
+                waiting_mean: each(&|p| p.waiting_mean),
+                wait_probability: each(&|p| {
+                    if p.acquired == 0 { f64::NAN } else { p.waited as f64 / p.acquired as f64 }
+                }),
+                wait_mean_ms: each(&|p| {
+                    if p.waited == 0 { f64::NAN } else { p.wait_sum_ns as f64 / p.waited as f64 / MS }
+                }),
+                max_waiting: runs.iter().map(|r| r.pools[i].max_waiting).max().unwrap_or(0),
+                timeouts: runs.iter().map(|r| r.pools[i].timeouts).sum(),
             }
         })
         .collect()

@@ -153,6 +153,89 @@ pub fn point_table(summary: &Summary, p: &PointResult) -> String {
     }
     out.push('\n');
     out.push_str(&align(&rows));
+    if !p.caches.is_empty() {
+        let mut rows = vec![
+            ["cache", "hit ratio", "hits", "misses", "stale", "coalesced", "origin fetches", "evictions", "top keys"]
+                .map(String::from)
+                .to_vec(),
+        ];
+        for c in &p.caches {
+            let top: Vec<String> = c.top_keys.iter().take(3).map(|(k, n)| format!("{k}:{n}")).collect();
+            rows.push(vec![
+                c.name.clone(),
+                pm(&c.hit_ratio, 4),
+                c.hits.to_string(),
+                c.misses.to_string(),
+                c.stale.to_string(),
+                c.coalesced.to_string(),
+                c.origin_fetches.to_string(),
+                c.evictions.to_string(),
+                top.join(" "),
+            ]);
+        }
+        out.push('\n');
+        out.push_str(&align(&rows));
+    }
+    for d in &p.datastores {
+        let mut rows = vec![
+            [
+                format!("datastore {}", d.name),
+                "req/s".into(),
+                "utilisation".into(),
+                "primary".into(),
+                "mean ms".into(),
+                "p99 ms".into(),
+            ]
+            .to_vec(),
+        ];
+        for (i, sh) in d.shards.iter().enumerate() {
+            rows.push(vec![
+                format!("shard {i}"),
+                pm(&sh.arrival_rps, 1),
+                pm(&sh.utilisation, 3),
+                pm(&sh.primary_utilisation, 3),
+                pm_auto(&sh.mean_ms),
+                pm_auto(&sh.p99_ms),
+            ]);
+        }
+        out.push('\n');
+        out.push_str(&align(&rows));
+        if d.replica_reads > 0 {
+            let _ = writeln!(
+                out,
+                "replica reads: {} ({} stale, {}; stale age p50 {} ms, p99 {} ms)",
+                d.replica_reads,
+                d.stale_reads,
+                pm(&d.stale_fraction, 4),
+                d.stale_age_p50_ms.map_or("-".into(), |v| format!("{v:.2}")),
+                d.stale_age_p99_ms.map_or("-".into(), |v| format!("{v:.2}")),
+            );
+        }
+        if d.lost_writes > 0 {
+            let _ = writeln!(out, "acknowledged writes lost: {}", d.lost_writes);
+        }
+    }
+    if !p.pools.is_empty() {
+        let mut rows = vec![
+            ["pool", "size", "in use", "waiting", "waited", "wait ms", "max waiting", "timeouts"]
+                .map(String::from)
+                .to_vec(),
+        ];
+        for pool in &p.pools {
+            rows.push(vec![
+                format!("{} -> {} ({}×)", pool.caller, pool.target, pool.pools),
+                pool.size.to_string(),
+                pm(&pool.utilisation, 3),
+                pm_auto(&pool.waiting_mean),
+                pm(&pool.wait_probability, 3),
+                pm_auto(&pool.wait_mean_ms),
+                pool.max_waiting.to_string(),
+                pool.timeouts.to_string(),
+            ]);
+        }
+        out.push('\n');
+        out.push_str(&align(&rows));
+    }
     for b in &p.balancers {
         if b.health_ejections + b.outlier_ejections > 0 {
             let _ = writeln!(

@@ -1,6 +1,11 @@
 //! Builds the runtime state of one replication from a validated model.
+//!
+//! Services, caches and datastores all become runtime services with
+//! stations and handlers: a cache's handlers look up and fill, a
+//! datastore's read, commit and replicate. Their order is services, then
+//! caches, then datastores, each by name.
 
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 
 use tailsim_engine::rng::stream;
 use tailsim_engine::scheduler::Scheduler;
@@ -8,12 +13,15 @@ use tailsim_engine::stats::{LatencyHistogram, TimeWeighted, WindowClock};
 use tailsim_engine::time::Time;
 
 use super::balancer::Balancer;
+use super::cache::Cache;
 use super::client::{Client, Loop};
+use super::datastore::Datastore;
 use super::network::Link;
+use super::pool::Pool;
 use super::station::{JobQueue, Station, StationStats};
-use super::{Event, NONE, Service, ServiceStats, Site, Slab, Step, Target, World};
+use super::{Event, Op, Service, ServiceKind, ServiceStats, Site, Slab, Step, Target, World};
 use crate::dist::Dist;
-use crate::spec::{DisciplineSpec, ModelSpec, StepSpec, WaitSpec};
+use crate::spec::{CallSpec, DisciplineSpec, ModelSpec, ReplicationSpec, StepSpec, WaitSpec, WritePolicySpec};
 
 /// Interns links by (from, to) so each pair has one stream.
 struct Links<'a> {
@@ -36,14 +44,152 @@ impl Links<'_> {
     }
 }
 
+/// Name resolution and the growing tables of call sites and pools.
+struct Builder<'a> {
+    /// Runtime service index and station count of every service, cache and
+    /// datastore.
+    services: BTreeMap<&'a str, (u32, u32)>,
+    balancers: BTreeMap<&'a str, (u32, &'a str)>,
+    links: Links<'a>,
+    sites: Vec<Site>,
+    pools: Vec<Pool>,
+    pool_sites: Vec<(String, String, u32, u32)>,
+}
+
+impl<'a> Builder<'a> {
+    fn target(&self, name: &str) -> Target {
+        match self.balancers.get(name) {
+            Some(&(b, _)) => Target::Balancer(b),
+            None => Target::Service(self.services[name].0),
+        }
+    }
+
+    /// Stations behind `name` (a balancer's service's).
+    fn stations_behind(&self, name: &str) -> u32 {
+        let name = self.balancers.get(name).map_or(name, |&(_, s)| s);
+        self.services[name].1
+    }
+
+    /// A call site from `caller` (with `caller_stations` stations) for `call`.
+    fn site(&mut self, caller: &str, caller_stations: u32, call: &CallSpec, op: Option<Op>) -> u32 {
+        let mut site =
+            Site::new(self.target(&call.target), self.links.get(caller, &call.target), call.timeout.map(|t| t.0));
+        site.op = op;
+        if let Some(p) = &call.pool {
+            let per_caller = self.stations_behind(&call.target);
+            site.pool_first = self.pools.len() as u32;
+            site.pool_per_caller = per_caller;
+            let count = caller_stations * per_caller;
+            self.pool_sites.push((caller.to_string(), call.target.clone(), site.pool_first, count));
+            for _ in 0..count {
+                self.pools.push(Pool::new(p.size, p.acquire_timeout.0));
+            }
+        }
+        self.sites.push(site);
+        (self.sites.len() - 1) as u32
+    }
+
+    fn steps(&mut self, caller: &str, caller_stations: u32, specs: Vec<StepSpec>) -> Vec<Step> {
+        specs
+            .into_iter()
+            .map(|step| {
+                let (calls, wait) = match step {
+                    StepSpec::Compute(d) => return Step::Compute(Dist::new(&d).expect("validated")),
+                    StepSpec::CacheAside { cache, origin, single_flight } => {
+                        let lookup = CallSpec { target: cache, timeout: origin.timeout, pool: None };
+                        return Step::CacheAside {
+                            cache: self.site(caller, caller_stations, &lookup, Some(Op::Read)),
+                            origin: self.site(caller, caller_stations, &origin, None),
+                            fill: self.site(caller, caller_stations, &lookup, Some(Op::Fill)),
+                            invalidate: self.site(caller, caller_stations, &lookup, Some(Op::Invalidate)),
+                            single_flight,
+                        };
+                    }
+                    StepSpec::Call(call) => (vec![call], WaitSpec::All),
+                    StepSpec::Parallel { calls, wait } => (calls, wait),
+                };
+                let first = self.sites.len() as u32;
+                for call in &calls {
+                    self.site(caller, caller_stations, call, None);
+                }
+                let count = calls.len() as u32;
+                let needed = match wait {
+                    WaitSpec::All => count,
+                    WaitSpec::First => 1,
+                    WaitSpec::Some(k) => k,
+                    WaitSpec::None => 0,
+                };
+                Step::Calls { first, count, needed }
+            })
+            .collect()
+    }
+}
+
+fn station(
+    service: u32,
+    workers: u32,
+    capacity: Option<u32>,
+    discipline: DisciplineSpec,
+    speed: f64,
+    rng: tailsim_engine::rng::SimRng,
+) -> Station {
+    Station {
+        service,
+        workers,
+        busy: 0,
+        queue: match discipline {
+            DisciplineSpec::Fifo => JobQueue::Fifo(VecDeque::new()),
+            DisciplineSpec::Lifo => JobQueue::Lifo(Vec::new()),
+            DisciplineSpec::Priority => JobQueue::Priority(BinaryHeap::new(), 0),
+        },
+        capacity: capacity.unwrap_or(u32::MAX),
+        speed,
+        rng,
+        stats: StationStats::new(0),
+    }
+}
+
+fn service_stats() -> ServiceStats {
+    ServiceStats {
+        response: LatencyHistogram::new(),
+        finished: 0,
+        failed: 0,
+        wait_sum: 0,
+        compute_sum: 0,
+        downstream_sum: 0,
+    }
+}
+
 impl World {
     pub(super) fn build(spec: &ModelSpec, seed: u64, warmup: Time) -> (World, Scheduler<Event>) {
-        let service_names: Vec<&String> = spec.service.keys().collect();
-        let balancer_names: Vec<&String> = spec.balancer.keys().collect();
-        let service_index = |name: &str| service_names.iter().position(|n| *n == name).expect("validated") as u32;
-        let target_of = |name: &str| match balancer_names.iter().position(|n| *n == name) {
-            Some(b) => Target::Balancer(b as u32),
-            None => Target::Service(service_index(name)),
+        // Runtime service indices: services, caches, datastores, by name.
+        let mut service_map = BTreeMap::new();
+        let mut n = 0u32;
+        for (name, s) in &spec.service {
+            service_map.insert(name.as_str(), (n, s.replicas));
+            n += 1;
+        }
+        for (name, c) in &spec.cache {
+            service_map.insert(name.as_str(), (n, c.replicas));
+            n += 1;
+        }
+        for (name, d) in &spec.datastore {
+            service_map.insert(name.as_str(), (n, d.shards * (d.replicas + 1)));
+            n += 1;
+        }
+        let balancer_map = spec
+            .balancer
+            .iter()
+            .enumerate()
+            .map(|(i, (name, b))| (name.as_str(), (i as u32, b.target.as_str())))
+            .collect();
+        let mut b = Builder {
+            services: service_map,
+            balancers: balancer_map,
+            links: Links { spec, seed, index: BTreeMap::new(), links: Vec::new() },
+            sites: Vec::new(),
+            pools: Vec::new(),
+            pool_sites: Vec::new(),
         };
         // Request classes, in client order.
         let mut classes: Vec<String> = Vec::new();
@@ -53,95 +199,144 @@ impl World {
                 classes.push(class);
             }
         }
-        let mut links = Links { spec, seed, index: BTreeMap::new(), links: Vec::new() };
-        let mut sites: Vec<Site> = Vec::new();
 
         let mut services = Vec::new();
         let mut stations = Vec::new();
         for (name, s) in &spec.service {
             let index = services.len() as u32;
-            let mut build_steps = |specs: Vec<StepSpec>| -> Vec<Step> {
-                specs
-                    .into_iter()
-                    .map(|step| {
-                        let (calls, wait) = match step {
-                            StepSpec::Compute(d) => return Step::Compute(Dist::new(&d).expect("validated")),
-                            StepSpec::Call(call) => (vec![call], WaitSpec::All),
-                            StepSpec::Parallel { calls, wait } => (calls, wait),
-                        };
-                        let first = sites.len() as u32;
-                        for call in &calls {
-                            sites.push(Site {
-                                target: target_of(&call.target),
-                                link: links.get(name, &call.target),
-                                timeout: call.timeout.map(|t| t.0),
-                            });
-                        }
-                        let count = calls.len() as u32;
-                        let needed = match wait {
-                            WaitSpec::All => count,
-                            WaitSpec::First => 1,
-                            WaitSpec::Some(k) => k,
-                        };
-                        Step::Calls { first, count, needed }
-                    })
-                    .collect()
-            };
-            let steps = build_steps(s.all_steps());
-            let write_steps = s.write_steps.is_some().then(|| build_steps(s.all_write_steps()));
-            let priorities =
-                classes.iter().map(|c| s.priorities.get(c).copied().unwrap_or(u32::MAX)).collect::<Vec<_>>();
+            let mut handlers = vec![b.steps(name, s.replicas, s.all_steps())];
+            let mut handler_of = [0u8; Op::COUNT];
+            if s.write_steps.is_some() {
+                handlers.push(b.steps(name, s.replicas, s.all_write_steps()));
+                handler_of[Op::Write as usize] = 1;
+            }
             services.push(Service {
                 name: name.clone(),
+                kind: ServiceKind::Plain,
                 first_station: stations.len() as u32,
                 replicas: s.replicas,
                 workers: s.workers,
                 cursor: 0,
-                steps,
-                write_steps,
+                handlers,
+                handler_of,
                 hold_worker: s.hold_worker,
-                priorities,
-                stats: ServiceStats {
-                    response: LatencyHistogram::new(),
-                    finished: 0,
-                    failed: 0,
-                    wait_sum: 0,
-                    compute_sum: 0,
-                    downstream_sum: 0,
-                },
+                continue_without_worker: false,
+                priorities: classes.iter().map(|c| s.priorities.get(c).copied().unwrap_or(u32::MAX)).collect(),
+                stats: service_stats(),
             });
             for r in 0..s.replicas {
-                let queue = match s.discipline {
-                    DisciplineSpec::Fifo => JobQueue::Fifo(VecDeque::new()),
-                    DisciplineSpec::Lifo => JobQueue::Lifo(Vec::new()),
-                    DisciplineSpec::Priority => JobQueue::Priority(BinaryHeap::new(), 0),
-                };
-                stations.push(Station {
-                    service: index,
-                    workers: s.workers,
-                    busy: 0,
-                    queue,
-                    capacity: s.queue_capacity.unwrap_or(u32::MAX),
-                    speed: s.replica_speed.as_ref().map_or(1.0, |v| v[r as usize]),
-                    rng: stream(seed, &format!("service.{name}[{r}]")),
-                    stats: StationStats::new(0),
-                });
+                let speed = s.replica_speed.as_ref().map_or(1.0, |v| v[r as usize]);
+                let rng = stream(seed, &format!("service.{name}[{r}]"));
+                stations.push(station(index, s.workers, s.queue_capacity, s.discipline, speed, rng));
             }
+        }
+
+        let mut caches = Vec::new();
+        for (name, c) in &spec.cache {
+            let index = services.len() as u32;
+            let origin = CallSpec { target: c.origin.clone(), timeout: c.origin_timeout, pool: None };
+            let origin_site = b.site(name, c.replicas, &origin, None);
+            let time = Dist::new(&c.service_time).expect("validated");
+            let write_tail = match c.write_policy {
+                WritePolicySpec::WriteThrough => vec![Step::CacheStore],
+                WritePolicySpec::Invalidate => vec![Step::CacheRemove],
+                WritePolicySpec::WriteBehind => vec![],
+            };
+            let mut write = vec![Step::Compute(time.clone()), Step::CacheWrite];
+            write.extend(write_tail);
+            let handlers = vec![
+                vec![Step::Compute(time.clone()), Step::CacheRead, Step::CacheStore],
+                write,
+                vec![Step::Compute(time.clone()), Step::CacheStore],
+                vec![Step::Compute(time), Step::CacheRemove],
+            ];
+            services.push(Service {
+                name: name.clone(),
+                kind: ServiceKind::Cache(caches.len() as u32),
+                first_station: stations.len() as u32,
+                replicas: c.replicas,
+                workers: c.workers,
+                cursor: 0,
+                handlers,
+                handler_of: [0, 1, 2, 3, 0],
+                hold_worker: false,
+                continue_without_worker: true,
+                priorities: Vec::new(),
+                stats: service_stats(),
+            });
+            for r in 0..c.replicas {
+                let rng = stream(seed, &format!("cache.{name}[{r}]"));
+                stations.push(station(index, c.workers, c.queue_capacity, DisciplineSpec::Fifo, 1.0, rng));
+            }
+            caches.push(Cache::new(name.clone(), c, origin_site, stream(seed, &format!("cache.{name}"))));
+        }
+
+        let mut datastores = Vec::new();
+        for (name, d) in &spec.datastore {
+            let index = services.len() as u32;
+            let needed = match d.replication {
+                ReplicationSpec::Async => 0,
+                ReplicationSpec::Sync => d.replicas,
+                ReplicationSpec::Quorum => d.quorum.unwrap_or(1).saturating_sub(1),
+            };
+            let read = Dist::new(&d.read_time).expect("validated");
+            let write = Dist::new(&d.write_time).expect("validated");
+            let handlers = vec![
+                vec![Step::Compute(read)],
+                vec![Step::Compute(write.clone()), Step::Commit, Step::Replicate { needed }],
+                vec![Step::Compute(write), Step::Apply],
+            ];
+            b.links.links.push(Link::replication(d.replication_lag.as_ref(), &format!("replication.{name}"), seed));
+            let mut site = Site::new(Target::Station, (b.links.links.len() - 1) as u32, None);
+            site.op = Some(Op::Replicate);
+            b.sites.push(site);
+            let replication_site = (b.sites.len() - 1) as u32;
+            let nodes = d.shards * (d.replicas + 1);
+            services.push(Service {
+                name: name.clone(),
+                kind: ServiceKind::Datastore(datastores.len() as u32),
+                first_station: stations.len() as u32,
+                replicas: nodes,
+                workers: d.workers,
+                cursor: 0,
+                handlers,
+                handler_of: [0, 1, 0, 0, 2],
+                hold_worker: true,
+                continue_without_worker: false,
+                priorities: Vec::new(),
+                stats: service_stats(),
+            });
+            for node in 0..nodes {
+                let (shard, role) = (node / (d.replicas + 1), node % (d.replicas + 1));
+                let rng = stream(seed, &format!("datastore.{name}[{shard}.{role}]"));
+                stations.push(station(index, d.workers, d.queue_capacity, DisciplineSpec::Fifo, 1.0, rng));
+            }
+            datastores.push(Datastore::new(
+                name.clone(),
+                index,
+                d,
+                replication_site,
+                stream(seed, &format!("datastore.{name}")),
+            ));
         }
 
         let balancers: Vec<Balancer> = spec
             .balancer
             .iter()
-            .map(|(name, b)| {
-                let service = service_index(&b.target);
-                let probe_site = sites.len() as u32;
-                sites.push(Site {
-                    target: Target::Station(NONE),
-                    link: links.get(name, &b.target),
-                    timeout: b.health_check.as_ref().map(|h| h.timeout.0),
-                });
-                let replicas = spec.service[&b.target].replicas;
-                Balancer::new(name.clone(), service, replicas, b, probe_site, stream(seed, &format!("balancer.{name}")))
+            .map(|(name, bal)| {
+                let (service, replicas) = b.services[bal.target.as_str()];
+                let mut site = Site::new(Target::Station, b.links.get(name, &bal.target), None);
+                site.timeout = bal.health_check.as_ref().map(|h| h.timeout.0);
+                b.sites.push(site);
+                let probe_site = (b.sites.len() - 1) as u32;
+                Balancer::new(
+                    name.clone(),
+                    service,
+                    replicas,
+                    bal,
+                    probe_site,
+                    stream(seed, &format!("balancer.{name}")),
+                )
             })
             .collect();
 
@@ -149,12 +344,8 @@ impl World {
             .client
             .iter()
             .map(|(name, c)| {
-                let site = sites.len() as u32;
-                sites.push(Site {
-                    target: target_of(&c.target),
-                    link: links.get(name, &c.target),
-                    timeout: c.timeout.map(|d| d.0),
-                });
+                let call = CallSpec { target: c.target.clone(), timeout: c.timeout, pool: None };
+                let site = b.site(name, 1, &call, None);
                 let class_name = c.class.clone().unwrap_or_else(|| name.clone());
                 let class = classes.iter().position(|k| *k == class_name).expect("interned") as u16;
                 Client::new(name.clone(), site, class, c, stream(seed, &format!("client.{name}")))
@@ -168,8 +359,13 @@ impl World {
             balancers,
             services,
             stations,
-            sites,
-            links: links.links,
+            sites: b.sites,
+            links: b.links.links,
+            caches,
+            datastores,
+            pools: b.pools,
+            pool_sites: b.pool_sites,
+            aside_inflight: HashMap::new(),
             jobs: Slab::default(),
             calls: Slab::default(),
             max_in_flight: spec.sim.max_in_flight.min(usize::MAX as u64) as usize,
@@ -180,6 +376,8 @@ impl World {
             window_latency: LatencyHistogram::with_precision(2),
             window_ok: 0,
             window_errors: 0,
+            window_hits: 0,
+            window_misses: 0,
             queued_total: TimeWeighted::new(0, 0),
             series: Vec::new(),
         };
@@ -188,7 +386,7 @@ impl World {
     }
 
     /// Schedules what starts the run: first arrivals, users, state
-    /// switches and health probes.
+    /// switches, health probes and cache prewarming.
     fn first_events(&mut self) -> Scheduler<Event> {
         let mut sched = Scheduler::new();
         for (i, c) in self.clients.iter_mut().enumerate() {
@@ -218,6 +416,11 @@ impl World {
                     // Staggered so probes of a balancer do not coincide.
                     sched.schedule(interval * (replica as u64 + 1) / n, Event::Probe { balancer: b as u32, replica });
                 }
+            }
+        }
+        for (c, cache) in self.caches.iter().enumerate() {
+            for (e, (at, _)) in cache.prewarm.iter().enumerate() {
+                sched.schedule(*at, Event::Prewarm { cache: c as u32, entry: e as u32 });
             }
         }
         sched

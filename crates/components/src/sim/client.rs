@@ -50,6 +50,8 @@ pub struct ClientStats {
     pub latency_err: LatencyHistogram,
     /// Summed network time of answered requests, in ns.
     pub network_sum: u128,
+    /// Successes served from expired cache entries.
+    pub stale: u64,
 }
 
 impl Client {
@@ -92,6 +94,7 @@ impl Client {
                 latency_ok: LatencyHistogram::new(),
                 latency_err: LatencyHistogram::new(),
                 network_sum: 0,
+                stale: 0,
             },
         }
     }
@@ -178,6 +181,7 @@ impl Client {
     pub fn new_request(&mut self, now: Time) -> super::Req {
         let key = self.keys.sample(&mut self.rng, now);
         let write = self.write_fraction > 0.0 && unit(&mut self.rng) < self.write_fraction;
-        super::Req { key, origin: 0, class: self.class, write }
+        let op = if write { super::Op::Write } else { super::Op::Read };
+        super::Req { key, origin: 0, class: self.class, op, version: 0 }
     }
 }

@@ -2,8 +2,12 @@
 
 use tailsim_engine::scheduler::RunOutcome;
 
+use super::ServiceKind;
 use super::World;
-use crate::result::{BalancerResult, ClientResult, Conservation, ReplicaResult, RunResult, ServiceResult};
+use crate::result::{
+    BalancerResult, CacheResult, ClientResult, Conservation, DatastoreResult, PoolResult, ReplicaResult, RunResult,
+    ServiceResult, ShardResult,
+};
 
 impl World {
     pub(super) fn finish(mut self, seed: u64, outcome: RunOutcome) -> RunResult {
@@ -25,8 +29,12 @@ impl World {
                 latency_ok: c.stats.latency_ok,
                 latency_err: c.stats.latency_err,
                 network_sum_ns: c.stats.network_sum,
+                stale: c.stats.stale,
             })
             .collect();
+        let caches = self.cache_results();
+        let datastores = self.datastore_results(end);
+        let pools = self.pool_results(end);
         let services = self
             .services
             .drain(..)
@@ -35,6 +43,11 @@ impl World {
                 let sts = &self.stations[range];
                 ServiceResult {
                     name: s.name,
+                    kind: match s.kind {
+                        ServiceKind::Plain => "service",
+                        ServiceKind::Cache(_) => "cache",
+                        ServiceKind::Datastore(_) => "datastore",
+                    },
                     replicas: s.replicas,
                     workers: s.workers,
                     arrivals: sts.iter().map(|st| st.stats.arrivals).sum(),
@@ -87,9 +100,100 @@ impl World {
             clients,
             services,
             balancers,
+            caches,
+            datastores,
+            pools,
             series: self.series,
             window: self.window.width(),
             faults: Vec::new(),
         }
+    }
+}
+
+impl World {
+    fn cache_results(&mut self) -> Vec<CacheResult> {
+        self.caches
+            .iter_mut()
+            .map(|c| {
+                let s = &mut c.stats;
+                let mut top: Vec<(u64, u64)> = s.key_counts.iter().map(|(&k, &n)| (k, n)).collect();
+                top.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                top.truncate(c.top_keys as usize);
+                CacheResult {
+                    name: c.name.clone(),
+                    hits: s.hits,
+                    misses: s.misses,
+                    stale: s.stale,
+                    coalesced: s.coalesced,
+                    origin_fetches: s.origin_fetches,
+                    early_refreshes: s.early_refreshes,
+                    fills: s.fills,
+                    invalidations: s.invalidations,
+                    evictions: c.stores.iter().map(|st| st.evictions).sum(),
+                    writes_buffered: s.writes_buffered,
+                    writes_flushed: s.writes_flushed,
+                    writes_lost: s.writes_lost,
+                    top_keys: top,
+                }
+            })
+            .collect()
+    }
+
+    fn datastore_results(&mut self, end: tailsim_engine::time::Time) -> Vec<DatastoreResult> {
+        let stations = &self.stations;
+        let services = &self.services;
+        self.datastores
+            .iter_mut()
+            .map(|d| {
+                let svc = &services[d.service as usize];
+                let workers = svc.workers as f64;
+                let shards = (0..d.shards)
+                    .map(|shard| {
+                        let base = (svc.first_station + shard * d.nodes) as usize;
+                        let nodes = &stations[base..base + d.nodes as usize];
+                        ShardResult {
+                            arrivals: nodes.iter().map(|st| st.stats.arrivals).sum(),
+                            primary_utilisation: nodes[0].stats.busy.mean(end) / workers,
+                            utilisation: nodes.iter().map(|st| st.stats.busy.mean(end)).sum::<f64>()
+                                / (workers * d.nodes as f64),
+                            response: std::mem::take(&mut d.stats.shard_response[shard as usize]),
+                        }
+                    })
+                    .collect();
+                DatastoreResult {
+                    name: d.name.clone(),
+                    shards,
+                    replica_reads: d.stats.replica_reads,
+                    stale_reads: d.stats.stale_reads,
+                    stale_age: std::mem::take(&mut d.stats.stale_age),
+                    lost_writes: d.stats.lost_writes,
+                }
+            })
+            .collect()
+    }
+
+    fn pool_results(&self, end: tailsim_engine::time::Time) -> Vec<PoolResult> {
+        self.pool_sites
+            .iter()
+            .map(|(caller, target, first, count)| {
+                let pools = &self.pools[*first as usize..(*first + *count) as usize];
+                let size = pools.first().map_or(0, |p| p.size);
+                let in_use: f64 = pools.iter().map(|p| p.stats.busy.mean(end)).sum();
+                PoolResult {
+                    caller: caller.clone(),
+                    target: target.clone(),
+                    pools: *count,
+                    size,
+                    in_use_mean: in_use,
+                    utilisation: in_use / (size as f64 * *count as f64).max(1.0),
+                    waiting_mean: pools.iter().map(|p| p.stats.waiting.mean(end)).sum(),
+                    max_waiting: pools.iter().map(|p| p.stats.waiting.max()).max().unwrap_or(0),
+                    acquired: pools.iter().map(|p| p.stats.acquired).sum(),
+                    waited: pools.iter().map(|p| p.stats.waited).sum(),
+                    wait_sum_ns: pools.iter().map(|p| p.stats.wait_sum).sum(),
+                    timeouts: pools.iter().map(|p| p.stats.timeouts).sum(),
+                }
+            })
+            .collect()
     }
 }

@@ -1,6 +1,7 @@
-//! How requests move: clients send, calls route and cross links, stations
-//! admit and serve, handlers step through compute and calls, answers come
-//! back.
+//! How requests move: clients send, calls route (through balancers, caches'
+//! key hashing, datastores' shards and read policies), wait for pooled
+//! connections, cross links; stations admit and serve; handlers step
+//! through their steps; answers come back.
 //!
 //! Zero-latency hops are handled at once rather than as events: a call
 //! reaches its station, and an answer its caller, in the same instant. To
@@ -10,7 +11,7 @@
 use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::time::{Time, as_secs_f64, from_nanos_f64};
 
-use super::{Call, Event, Job, NONE, Outcome, Owner, Req, Step, Target, World};
+use super::{Answer, Call, Event, Job, NONE, Next, Op, Outcome, Owner, Req, ServiceKind, Step, Target, World};
 use crate::result::{ErrorKind, WindowRow};
 
 impl World {
@@ -52,12 +53,23 @@ impl World {
         req.origin = ((client as u64) << 32) | user as u64;
         let site = c.site;
         let call = self.new_call(site, Owner::Client { client, user }, req, sched);
-        self.transmit(call, NONE, true, sched);
+        self.dispatch(call, NONE, true, sched);
     }
 
-    /// Creates a call from `site` and arms its timeout; [`transmit`] sends it.
-    fn new_call(&mut self, site: u32, owner: Owner, req: Req, sched: &mut Scheduler<Event>) -> u32 {
+    /// Fire and forget: a call nobody waits for.
+    pub(super) fn start_detached(&mut self, site: u32, owner: Owner, req: Req, sched: &mut Scheduler<Event>) {
+        let call = self.new_call(site, owner, req, sched);
+        self.dispatch(call, NONE, false, sched);
+    }
+
+    /// Creates a call from `site` and arms its timeout; [`dispatch`] sends it.
+    fn new_call(&mut self, site: u32, owner: Owner, mut req: Req, sched: &mut Scheduler<Event>) -> u32 {
         let now = sched.now();
+        let s = &self.sites[site as usize];
+        if let Some(op) = s.op {
+            req.op = op;
+        }
+        let timeout = s.timeout;
         let call = self.calls.insert_with(|prev| Call {
             // Generations survive slot reuse, so stale answers stay stale.
             generation: prev.map_or(0, |p| p.generation),
@@ -69,28 +81,56 @@ impl World {
             net: 0,
             balancer: NONE,
             replica: NONE,
+            pool: NONE,
+            station: NONE,
         });
-        if let Some(t) = self.sites[site as usize].timeout {
+        if let Some(t) = timeout {
             self.calls[call].timer = Some(sched.schedule_timer_in(t, Event::Timeout { call }));
         }
         call
     }
 
-    /// Routes a call to a station and sends it over its link. With `now`,
-    /// a zero-latency request is admitted at once; otherwise it arrives as an
-    /// event. `station` names the replica for probes.
-    fn transmit(&mut self, call: u32, station: u32, now_ok: bool, sched: &mut Scheduler<Event>) {
+    /// Routes a call to a station, takes a pooled connection if its site has
+    /// a pool (or waits for one), and sends it. `station` names the target
+    /// for probes and replication. With `now_ok`, a zero-latency request is
+    /// admitted at once; otherwise it arrives as an event.
+    fn dispatch(&mut self, call: u32, station: u32, now_ok: bool, sched: &mut Scheduler<Event>) {
+        let station = if station == NONE { self.route(call, sched.now()) } else { station };
         let site = &self.sites[self.calls[call].site as usize];
-        let (target, link) = (site.target, site.link);
-        let req = self.calls[call].req;
-        let station = match target {
-            Target::Station(_) => station,
-            Target::Service(s) => {
-                let svc = &mut self.services[s as usize];
-                let r = svc.cursor;
-                svc.cursor = if r + 1 >= svc.replicas { 0 } else { r + 1 };
-                svc.first_station + r
+        if site.pool_first != NONE {
+            let target_svc = &self.services[self.stations[station as usize].service as usize];
+            let target_local = station - target_svc.first_station;
+            let caller_local = match self.calls[call].owner {
+                Owner::Job { job, .. } => {
+                    let st = self.jobs[job].station;
+                    st - self.services[self.stations[st as usize].service as usize].first_station
+                }
+                _ => 0,
+            };
+            let pool = site.pool_first + caller_local * site.pool_per_caller + target_local;
+            let now = sched.now();
+            let c = &mut self.calls[call];
+            c.pool = pool;
+            let p = &mut self.pools[pool as usize];
+            if !p.try_acquire(now, self.measuring) {
+                c.station = station;
+                let generation = c.generation;
+                p.wait(call, generation, now);
+                let at = now + p.acquire_timeout;
+                sched.schedule(at, Event::AcquireTimeout { call, generation });
+                return;
             }
+        }
+        self.send(call, station, now_ok, sched);
+    }
+
+    /// The station a call goes to.
+    fn route(&mut self, call: u32, now: Time) -> u32 {
+        let c = &self.calls[call];
+        let target = self.sites[c.site as usize].target;
+        let req = c.req;
+        match target {
+            Target::Station => unreachable!("station targets name their station"),
             Target::Balancer(b) => {
                 let bal = &mut self.balancers[b as usize];
                 let r = bal.pick(req.key, req.origin);
@@ -100,13 +140,40 @@ impl World {
                 c.replica = r;
                 self.services[bal.service as usize].first_station + r
             }
-        };
+            Target::Service(s) => {
+                let svc = &mut self.services[s as usize];
+                match svc.kind {
+                    ServiceKind::Plain => {
+                        let r = svc.cursor;
+                        svc.cursor = if r + 1 >= svc.replicas { 0 } else { r + 1 };
+                        svc.first_station + r
+                    }
+                    ServiceKind::Cache(k) => svc.first_station + self.caches[k as usize].node_of(req.key),
+                    ServiceKind::Datastore(d) => {
+                        let first = svc.first_station;
+                        let ds = &mut self.datastores[d as usize];
+                        let key = if req.op == Op::Replicate { req.key } else { ds.effective_key(req.key) };
+                        self.calls[call].req.key = key;
+                        let shard = ds.shard_of(key);
+                        let base = first + shard * ds.nodes;
+                        let stations = &self.stations;
+                        let node = ds.node_for(&req, now, |n| stations[(base + n) as usize].stats.present.value());
+                        base + node
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends a routed call over its link.
+    fn send(&mut self, call: u32, station: u32, now_ok: bool, sched: &mut Scheduler<Event>) {
+        let link = self.sites[self.calls[call].site as usize].link;
         let Some(delay) = self.links[link as usize].transit() else {
             return; // lost: only the caller's timeout will notice
         };
         let c = &mut self.calls[call];
         c.net += delay;
-        let (generation, probe) = (c.generation, matches!(c.owner, Owner::Probe { .. }));
+        let (generation, probe, req) = (c.generation, matches!(c.owner, Owner::Probe { .. }), c.req);
         let job = self.jobs.insert_with(|prev| Job {
             generation: prev.map_or(0, |p| p.generation),
             station,
@@ -116,8 +183,10 @@ impl World {
             arrived: 0,
             mark: 0,
             pc: 0,
+            phase: 0,
             holds_worker: false,
             probe,
+            leads_fetch: false,
             outstanding: 0,
             successes: 0,
             failures: 0,
@@ -179,24 +248,32 @@ impl World {
         st.busy += 1;
         st.stats.busy.increment(now);
         if j.probe {
-            self.finish_job(job, Ok(()), sched);
+            self.finish_job(job, Ok(Answer::Done), sched);
         } else {
             self.run_job(job, sched);
         }
     }
 
-    /// Runs steps until one has to wait (compute or calls) or the handler ends.
+    /// Runs steps until one has to wait or the handler ends.
     fn run_job(&mut self, job: u32, sched: &mut Scheduler<Event>) {
+        loop {
+            match self.step(job, sched) {
+                Next::Wait => return,
+                Next::Continue => self.jobs[job].pc += 1,
+                Next::Finish(outcome) => return self.finish_job(job, outcome, sched),
+            }
+        }
+    }
+
+    /// Executes the job's current step.
+    fn step(&mut self, job: u32, sched: &mut Scheduler<Event>) -> Next {
         let now = sched.now();
         let j = &mut self.jobs[job];
         let st = &mut self.stations[j.station as usize];
         let svc = &self.services[st.service as usize];
-        let steps = match (&svc.write_steps, j.req.write) {
-            (Some(w), true) => w,
-            _ => &svc.steps,
-        };
-        let Some(step) = steps.get(j.pc as usize) else {
-            return self.finish_job(job, Ok(()), sched);
+        let handler = &svc.handlers[svc.handler_of[j.req.op as usize] as usize];
+        let Some(step) = handler.get(j.pc as usize) else {
+            return Next::Finish(Ok(Answer::Done));
         };
         j.mark = now;
         match *step {
@@ -204,30 +281,81 @@ impl World {
                 let t = d.sample(&mut st.rng);
                 let t = if st.speed == 1.0 { t } else { from_nanos_f64(t as f64 / st.speed) };
                 sched.schedule_in(t, Event::ComputeDone { job });
+                Next::Wait
             }
-            Step::Calls { first, count, needed } => {
-                j.outstanding = count;
-                j.needed = needed;
-                j.successes = 0;
-                j.failures = 0;
-                let (req, generation, station) = (j.req, j.generation, j.station);
-                if !svc.hold_worker {
-                    // Asynchronous: give the worker back while waiting.
-                    self.jobs[job].holds_worker = false;
-                    self.release_worker(station, sched);
-                }
-                let owner = Owner::Job { job, generation };
-                if count == 1 {
-                    let call = self.new_call(first, owner, req, sched);
-                    self.transmit(call, NONE, true, sched);
-                } else {
-                    for site in first..first + count {
-                        let call = self.new_call(site, owner, req, sched);
-                        self.transmit(call, NONE, false, sched);
-                    }
-                }
+            Step::Calls { first, count, needed } => self.wait_on_calls(job, first, count, needed, None, sched),
+            Step::CacheAside { cache, origin, fill, invalidate, single_flight } => {
+                let sites = super::aside::AsideSites { cache, origin, fill, invalidate, single_flight };
+                self.aside_start(job, sites, sched)
             }
+            Step::CacheRead => self.cache_read(job, sched),
+            Step::CacheStore => self.cache_store(job, sched),
+            Step::CacheWrite => self.cache_write(job, sched),
+            Step::CacheRemove => self.cache_remove(job),
+            Step::Commit => self.commit(job, now),
+            Step::Replicate { needed } => self.replicate(job, needed, sched),
+            Step::Apply => self.apply(job),
         }
+    }
+
+    /// Makes `count` calls and waits for `needed` of them (none: goes on at
+    /// once). The calls come from sites `first..first + count`, or all from
+    /// site `first` to the stations `stations..stations + count`. The worker
+    /// is given back first when the service does not hold workers.
+    pub(super) fn wait_on_calls(
+        &mut self,
+        job: u32,
+        first: u32,
+        count: u32,
+        needed: u32,
+        stations: Option<u32>,
+        sched: &mut Scheduler<Event>,
+    ) -> Next {
+        self.block(job, count, needed, sched);
+        let j = &mut self.jobs[job];
+        let owner = Owner::Job { job, generation: j.generation };
+        let req = j.req;
+        if needed == 0 {
+            // Fire and forget: answers to these calls will be ignored.
+            j.generation = j.generation.wrapping_add(1);
+        }
+        for i in 0..count {
+            let (site, station) = match stations {
+                Some(s) => (first, s + i),
+                None => (first + i, NONE),
+            };
+            let call = self.new_call(site, owner, req, sched);
+            // A lone awaited call may be served at once; several go out as
+            // events so none is answered while the others are being made.
+            self.dispatch(call, station, count == 1 && needed > 0, sched);
+        }
+        if needed == 0 { Next::Continue } else { Next::Wait }
+    }
+
+    /// Prepares a job to wait on `count` calls of which `needed` must
+    /// succeed, giving its worker back if the service does not hold workers.
+    pub(super) fn block(&mut self, job: u32, count: u32, needed: u32, sched: &mut Scheduler<Event>) {
+        let j = &mut self.jobs[job];
+        j.outstanding = count;
+        j.needed = needed;
+        j.successes = 0;
+        j.failures = 0;
+        j.mark = sched.now();
+        let station = j.station;
+        let svc = &self.services[self.stations[station as usize].service as usize];
+        if !svc.hold_worker && needed > 0 && j.holds_worker {
+            j.holds_worker = false;
+            self.release_worker(station, sched);
+        }
+    }
+
+    /// Sends one awaited call for a job already blocked.
+    pub(super) fn call_for(&mut self, job: u32, site: u32, sched: &mut Scheduler<Event>) {
+        let j = &self.jobs[job];
+        let owner = Owner::Job { job, generation: j.generation };
+        let req = j.req;
+        let call = self.new_call(site, owner, req, sched);
+        self.dispatch(call, NONE, true, sched);
     }
 
     pub(super) fn on_compute_done(&mut self, job: u32, sched: &mut Scheduler<Event>) {
@@ -238,15 +366,22 @@ impl World {
     }
 
     /// One of a job's calls settled.
-    fn call_settled(&mut self, job: u32, generation: u32, outcome: Outcome, sched: &mut Scheduler<Event>) {
-        let now = sched.now();
-        let j = &mut self.jobs[job];
+    pub(super) fn call_settled(&mut self, job: u32, generation: u32, outcome: Outcome, sched: &mut Scheduler<Event>) {
+        let j = &self.jobs[job];
         if j.generation != generation {
             return; // the step already finished without this answer
         }
+        let svc = &self.services[self.stations[j.station as usize].service as usize];
+        let handler = &svc.handlers[svc.handler_of[j.req.op as usize] as usize];
+        if let Some(&Step::CacheAside { cache, origin, fill, invalidate, single_flight }) = handler.get(j.pc as usize) {
+            let sites = super::aside::AsideSites { cache, origin, fill, invalidate, single_flight };
+            return self.aside_settled(job, sites, outcome, sched);
+        }
+        let now = sched.now();
+        let j = &mut self.jobs[job];
         j.outstanding -= 1;
         match outcome {
-            Ok(()) => j.successes += 1,
+            Ok(_) => j.successes += 1,
             Err(e) => {
                 j.failures += 1;
                 j.last_error = e;
@@ -265,26 +400,34 @@ impl World {
             return self.finish_job(job, Err(e), sched);
         }
         j.pc += 1;
-        if j.holds_worker {
-            return self.run_job(job, sched);
-        }
-        // Asynchronous: the continuation needs a worker again.
-        j.mark = now;
+        self.resume(job, sched);
+    }
+
+    /// Carries on after a wait on calls: at once if the job still holds its
+    /// worker (or needs none), else in the queue for a worker.
+    pub(super) fn resume(&mut self, job: u32, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        let j = &mut self.jobs[job];
         let station = j.station;
         let st = &mut self.stations[station as usize];
+        let svc = &self.services[st.service as usize];
+        if j.holds_worker || svc.continue_without_worker {
+            return self.run_job(job, sched);
+        }
+        j.mark = now;
         if st.has_free_worker() {
             self.start(job, sched);
         } else {
             st.stats.queued.increment(now);
             self.queued_total.increment(now);
-            let class = self.jobs[job].req.class as usize;
-            let priority = self.services[st.service as usize].priorities.get(class).copied().unwrap_or(0);
+            let class = j.req.class as usize;
+            let priority = svc.priorities.get(class).copied().unwrap_or(0);
             st.queue.push(job, priority);
         }
     }
 
     /// A worker of `station` is free: count it and serve the next in line.
-    fn release_worker(&mut self, station: u32, sched: &mut Scheduler<Event>) {
+    pub(super) fn release_worker(&mut self, station: u32, sched: &mut Scheduler<Event>) {
         let now = sched.now();
         let st = &mut self.stations[station as usize];
         st.busy -= 1;
@@ -303,8 +446,17 @@ impl World {
     }
 
     /// The handler is done: record, free the worker, answer the caller.
-    fn finish_job(&mut self, job: u32, outcome: Outcome, sched: &mut Scheduler<Event>) {
+    pub(super) fn finish_job(&mut self, job: u32, outcome: Outcome, sched: &mut Scheduler<Event>) {
         let now = sched.now();
+        if self.jobs[job].leads_fetch {
+            let service = self.stations[self.jobs[job].station as usize].service;
+            if let ServiceKind::Cache(_) = self.services[service as usize].kind {
+                self.jobs[job].leads_fetch = false;
+                self.cache_release_waiters(job, outcome, sched);
+            } else {
+                self.aside_release(job, outcome.map(|_| ()), sched);
+            }
+        }
         let j = &self.jobs[job];
         let (station, call, call_generation, holds) = (j.station, j.call, j.call_generation, j.holds_worker);
         let st = &mut self.stations[station as usize];
@@ -312,16 +464,27 @@ impl World {
         if self.measuring {
             st.stats.completions += 1;
         }
+        let svc = &mut self.services[st.service as usize];
         if j.arrived >= self.measure_from && !j.probe {
-            let s = &mut self.services[st.service as usize].stats;
+            let s = &mut svc.stats;
             s.response.record(now - j.arrived);
             match outcome {
-                Ok(()) => s.finished += 1,
+                Ok(_) => s.finished += 1,
                 Err(_) => s.failed += 1,
             }
             s.wait_sum += j.wait_ns as u128;
             s.compute_sum += j.compute_ns as u128;
             s.downstream_sum += j.downstream_ns as u128;
+            if let ServiceKind::Datastore(d) = svc.kind
+                && j.req.op != Op::Replicate
+            {
+                let ds = &mut self.datastores[d as usize];
+                let local = station - svc.first_station;
+                ds.stats.shard_response[(local / ds.nodes) as usize].record(now - j.arrived);
+                if j.req.op == Op::Read && outcome.is_ok() {
+                    ds.read_served(j.req.key, local % ds.nodes, now, self.measuring);
+                }
+            }
         }
         self.free_job(job);
         if holds {
@@ -356,6 +519,17 @@ impl World {
         self.answer(call, generation, Err(ErrorKind::Timeout), sched);
     }
 
+    pub(super) fn on_acquire_timeout(&mut self, call: u32, generation: u32, sched: &mut Scheduler<Event>) {
+        let c = &self.calls[call];
+        if c.generation != generation || c.station == NONE {
+            return; // settled, or got its connection
+        }
+        if self.measuring {
+            self.pools[c.pool as usize].stats.timeouts += 1;
+        }
+        self.answer(call, generation, Err(ErrorKind::PoolTimeout), sched);
+    }
+
     /// Settles a call, unless it was already settled (a late answer), and
     /// hands the outcome to its owner.
     pub(super) fn answer(&mut self, call: u32, generation: u32, outcome: Outcome, sched: &mut Scheduler<Event>) {
@@ -368,12 +542,20 @@ impl World {
         if let Some(timer) = c.timer.take() {
             sched.cancel(timer);
         }
-        let Call { owner, balancer, replica, born, net, .. } = *c;
+        let Call { owner, balancer, replica, born, net, pool, station, .. } = *c;
         self.calls.remove(call);
         if balancer != NONE
             && let Some(until) = self.balancers[balancer as usize].settled(replica, Some(outcome.is_err()), now)
         {
             sched.schedule(until, Event::Readmit { balancer, replica });
+        }
+        if pool != NONE {
+            if station != NONE {
+                // Still waiting for a connection: it leaves the queue.
+                self.pools[pool as usize].left_queue(now);
+            } else {
+                self.release_connection(pool, sched);
+            }
         }
         match owner {
             Owner::Client { client, user } => {
@@ -390,14 +572,36 @@ impl World {
             Owner::Probe { balancer, replica } => {
                 self.balancers[balancer as usize].probe_result(replica, outcome.is_ok())
             }
+            Owner::Refresh { station, key } => self.refreshed(station, key, outcome.is_ok(), now - born, now),
+            Owner::Detached => {}
+        }
+    }
+
+    /// Gives a connection back and hands it to the next live waiter.
+    fn release_connection(&mut self, pool: u32, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        self.pools[pool as usize].release(now);
+        while let Some((call, generation, since)) = self.pools[pool as usize].waiting.pop_front() {
+            let c = &mut self.calls[call];
+            if c.generation != generation || c.station == NONE {
+                continue; // settled while waiting; already counted out
+            }
+            let station = std::mem::replace(&mut c.station, NONE);
+            let p = &mut self.pools[pool as usize];
+            p.left_queue(now);
+            p.grant(since, now, self.measuring);
+            return self.send(call, station, false, sched);
         }
     }
 
     fn record_client(&mut self, client: u32, latency: Time, net: Time, outcome: Outcome) {
         let s = &mut self.clients[client as usize].stats;
         match outcome {
-            Ok(()) => {
+            Ok(answer) => {
                 s.ok += 1;
+                if answer == Answer::Stale {
+                    s.stale += 1;
+                }
                 s.latency_ok.record(latency);
                 s.network_sum += net as u128;
                 self.window_ok += 1;
@@ -419,7 +623,7 @@ impl World {
         let station = self.services[bal.service as usize].first_station + replica;
         let site = bal.probe_site;
         let call = self.new_call(site, Owner::Probe { balancer, replica }, Req::default(), sched);
-        self.transmit(call, station, true, sched);
+        self.dispatch(call, station, true, sched);
     }
 
     pub(super) fn on_warmup_end(&mut self, now: Time) {
@@ -427,11 +631,21 @@ impl World {
         for st in &mut self.stations {
             st.stats.reset(now);
         }
+        for p in &mut self.pools {
+            p.reset(now);
+        }
+        for c in &mut self.caches {
+            c.reset();
+        }
+        for d in &mut self.datastores {
+            d.reset();
+        }
         self.queued_total.reset(now);
     }
 
     pub(super) fn on_window_end(&mut self, sched: &mut Scheduler<Event>) {
         let now = sched.now();
+        let lookups = self.window_hits + self.window_misses;
         self.series.push(WindowRow {
             start: self.window.current_start(),
             ok: self.window_ok,
@@ -440,9 +654,12 @@ impl World {
             p50: self.window_latency.quantile(0.5),
             p99: self.window_latency.quantile(0.99),
             queue_mean: self.queued_total.take_window_mean(now),
+            cache_hit_ratio: (lookups > 0).then(|| self.window_hits as f64 / lookups as f64),
         });
         self.window_ok = 0;
         self.window_errors = 0;
+        self.window_hits = 0;
+        self.window_misses = 0;
         self.window_latency.reset();
         self.window.advance();
         sched.schedule(self.window.next_end(), Event::WindowEnd);
@@ -462,7 +679,7 @@ impl World {
             .unwrap_or(("?", 0));
         format!(
             "stopped at t = {:.3} s: {} requests in flight exceeds `sim.max_in_flight` ({}); \
-             service `{worst}` holds {queued} of them in its queues. The offered load exceeds \
+             `{worst}` holds {queued} of them in its queues. The offered load exceeds \
              what the model can serve and the queues are unbounded: set `queue_capacity`, \
              lower the load, or add replicas or workers",
             as_secs_f64(now),

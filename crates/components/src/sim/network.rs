@@ -40,3 +40,11 @@ impl Link {
         })
     }
 }
+
+impl Link {
+    /// The link a datastore replicates over: its latency is the replication
+    /// lag, and it loses nothing.
+    pub fn replication(lag: Option<&crate::spec::DistSpec>, name: &str, seed: u64) -> Self {
+        Self { latency: lag.map(|d| Dist::new(d).expect("validated")), loss: 0.0, rng: stream(seed, name) }
+    }
+}

@@ -126,8 +126,33 @@ pub enum StepSpec {
     /// Call another component and wait for its answer.
     Call(CallSpec),
     /// Call several components (or one component `n` times) at once, and
-    /// wait for all of them, the first, or `k` of them.
+    /// wait for all of them, the first, `k` of them, or none.
     Parallel { calls: Vec<CallSpec>, wait: WaitSpec },
+    /// Cache-aside: look the key up in `cache`; on a miss, read `origin` and
+    /// fill the cache. Writes go to `origin` and invalidate the cache.
+    CacheAside { cache: String, origin: CallSpec, single_flight: bool },
+}
+
+impl StepSpec {
+    /// The components this step calls.
+    pub fn targets(&self) -> Vec<&str> {
+        match self {
+            StepSpec::Compute(_) => Vec::new(),
+            StepSpec::Call(c) => vec![c.target.as_str()],
+            StepSpec::Parallel { calls, .. } => calls.iter().map(|c| c.target.as_str()).collect(),
+            StepSpec::CacheAside { cache, origin, .. } => vec![cache.as_str(), origin.target.as_str()],
+        }
+    }
+
+    /// The calls this step makes that carry their own timeout and pool.
+    pub fn calls(&self) -> Vec<&CallSpec> {
+        match self {
+            StepSpec::Compute(_) => Vec::new(),
+            StepSpec::Call(c) => vec![c],
+            StepSpec::Parallel { calls, .. } => calls.iter().collect(),
+            StepSpec::CacheAside { origin, .. } => vec![origin],
+        }
+    }
 }
 
 /// A call to a component.
@@ -136,12 +161,24 @@ pub struct CallSpec {
     pub target: String,
     /// Give up on the call after this long.
     pub timeout: Option<Duration>,
+    /// Connections to the target: a call waits for a free one.
+    pub pool: Option<PoolSpec>,
 }
 
 impl CallSpec {
     pub fn new(target: &str) -> Self {
-        Self { target: target.into(), timeout: None }
+        Self { target: target.into(), timeout: None, pool: None }
     }
+}
+
+/// A connection pool per calling replica and target node (each shard's
+/// primary or replica, or each replica of a service): `size` connections,
+/// and a call that finds none free waits up to `acquire_timeout`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolSpec {
+    pub size: u32,
+    pub acquire_timeout: Duration,
 }
 
 /// How many answers a parallel step waits for.
@@ -150,6 +187,8 @@ pub enum WaitSpec {
     All,
     First,
     Some(u32),
+    /// Fire and forget: continue at once; answers are ignored.
+    None,
 }
 
 #[derive(Deserialize)]
@@ -163,22 +202,46 @@ struct RawStep {
     wait: Option<String>,
     k: Option<u32>,
     timeout: Option<Duration>,
+    pool: Option<PoolSpec>,
+    cache: Option<String>,
+    origin: Option<String>,
+    single_flight: Option<bool>,
 }
 
 impl TryFrom<RawStep> for StepSpec {
     type Error = String;
 
     fn try_from(r: RawStep) -> Result<Self, String> {
-        let kinds = [r.compute.is_some(), r.call.is_some(), r.parallel.is_some(), r.fanout.is_some()];
+        let kinds =
+            [r.compute.is_some(), r.call.is_some(), r.parallel.is_some(), r.fanout.is_some(), r.cache.is_some()];
         if kinds.iter().filter(|&&k| k).count() != 1 {
-            return Err("a step needs exactly one of `compute`, `call`, `parallel` or `fanout`".into());
+            return Err("a step needs exactly one of `compute`, `call`, `parallel`, `fanout` or `cache`".into());
+        }
+        if r.origin.is_some() && r.cache.is_none() {
+            return Err("`origin` applies to `cache` (cache-aside) steps".into());
+        }
+        if r.single_flight.is_some() && r.cache.is_none() {
+            return Err("`single_flight` applies to `cache` (cache-aside) steps".into());
+        }
+        if let Some(cache) = r.cache {
+            let origin = r.origin.ok_or("a `cache` step needs `origin`, the component to read on a miss")?;
+            for (f, present) in [("n", r.n.is_some()), ("wait", r.wait.is_some()), ("k", r.k.is_some())] {
+                if present {
+                    return Err(format!("`{f}` does not apply to `cache` steps"));
+                }
+            }
+            return Ok(StepSpec::CacheAside {
+                cache,
+                origin: CallSpec { target: origin, timeout: r.timeout, pool: r.pool },
+                single_flight: r.single_flight.unwrap_or(false),
+            });
         }
         let parallel_only = |field: &str, present: bool| {
             if present { Err(format!("`{field}` applies only to `parallel` and `fanout` steps")) } else { Ok(()) }
         };
         if let Some(d) = r.compute {
-            if r.timeout.is_some() {
-                return Err("`timeout` applies to calls, not `compute` steps".into());
+            if r.timeout.is_some() || r.pool.is_some() {
+                return Err("`timeout` and `pool` apply to calls, not `compute` steps".into());
             }
             parallel_only("n", r.n.is_some())?;
             parallel_only("wait", r.wait.is_some())?;
@@ -189,18 +252,21 @@ impl TryFrom<RawStep> for StepSpec {
             parallel_only("n", r.n.is_some())?;
             parallel_only("wait", r.wait.is_some())?;
             parallel_only("k", r.k.is_some())?;
-            return Ok(StepSpec::Call(CallSpec { target, timeout: r.timeout }));
+            return Ok(StepSpec::Call(CallSpec { target, timeout: r.timeout, pool: r.pool }));
         }
         let calls: Vec<CallSpec> = match (r.parallel, r.fanout) {
             (Some(targets), None) => {
                 if r.n.is_some() {
                     return Err("`n` applies to `fanout` steps; a `parallel` step calls each target once".into());
                 }
-                targets.into_iter().map(|target| CallSpec { target, timeout: r.timeout }).collect()
+                targets
+                    .into_iter()
+                    .map(|target| CallSpec { target, timeout: r.timeout, pool: r.pool.clone() })
+                    .collect()
             }
             (None, Some(target)) => {
                 let n = r.n.ok_or("a `fanout` step needs `n`, the number of calls")?;
-                (0..n).map(|_| CallSpec { target: target.clone(), timeout: r.timeout }).collect()
+                (0..n).map(|_| CallSpec { target: target.clone(), timeout: r.timeout, pool: r.pool.clone() }).collect()
             }
             _ => unreachable!("exactly one kind"),
         };
@@ -210,6 +276,7 @@ impl TryFrom<RawStep> for StepSpec {
         let wait = match (r.wait.as_deref().unwrap_or("all"), r.k) {
             ("all", None) => WaitSpec::All,
             ("first", None) => WaitSpec::First,
+            ("none", None) => WaitSpec::None,
             ("k", Some(k)) => {
                 if k == 0 || k as usize > calls.len() {
                     return Err(format!("`k` must be between 1 and the number of calls ({}), got {k}", calls.len()));
@@ -217,9 +284,13 @@ impl TryFrom<RawStep> for StepSpec {
                 WaitSpec::Some(k)
             }
             ("k", None) => return Err("`wait = \"k\"` needs `k`".into()),
-            (w @ ("all" | "first"), Some(_)) => return Err(format!("`k` applies to `wait = \"k\"`, not \"{w}\"")),
+            (w @ ("all" | "first" | "none"), Some(_)) => {
+                return Err(format!("`k` applies to `wait = \"k\"`, not \"{w}\""));
+            }
             (other, _) => {
-                return Err(format!("unknown `wait` value \"{other}\"; expected \"all\", \"first\" or \"k\""));
+                return Err(format!(
+                    "unknown `wait` value \"{other}\"; expected \"all\", \"first\", \"k\" or \"none\""
+                ));
             }
         };
         Ok(StepSpec::Parallel { calls, wait })

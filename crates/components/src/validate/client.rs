@@ -1,12 +1,12 @@
 //! Checks of clients: open or closed loop, rate shapes, keys.
 
-use super::{Checker, Kind};
+use super::Checker;
 use crate::spec::{ClientSpec, ModelSpec};
 
 impl Checker<'_> {
     pub(super) fn client(&mut self, spec: &ModelSpec, name: &str, c: &ClientSpec) {
         let at = |field: &'static str| ["client", name, field];
-        self.reference(&at("target"), &c.target, &[Kind::Balancer, Kind::Service]);
+        self.reference(&at("target"), &c.target, super::CALLABLE);
         match (c.rate, c.users) {
             (Some(_), Some(_)) => {
                 self.err(&at("users"), "a client is open loop (`rate`) or closed loop (`users`), not both")

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::Checker;
-use crate::spec::{ModelSpec, StepSpec};
+use crate::spec::ModelSpec;
 
 impl Checker<'_> {
     pub(super) fn network(&mut self, spec: &ModelSpec) {
@@ -46,17 +46,20 @@ impl Checker<'_> {
                 );
             }
         }
+        for (name, c) in &spec.cache {
+            if loss(name, &c.origin) > 0.0 && c.origin_timeout.is_none() {
+                self.err(
+                    &["cache", name, "origin_timeout"],
+                    format!("the link to `{}` loses messages, so origin fetches need an `origin_timeout`", c.origin),
+                );
+            }
+        }
         for (name, s) in &spec.service {
             let handlers = [("steps", s.steps.as_slice()), ("write_steps", s.write_steps.as_deref().unwrap_or(&[]))];
             for (field, i, step) in
                 handlers.iter().flat_map(|(f, steps)| steps.iter().enumerate().map(move |(i, st)| (*f, i, st)))
             {
-                let calls = match step {
-                    StepSpec::Call(c) => std::slice::from_ref(c),
-                    StepSpec::Parallel { calls, .. } => calls.as_slice(),
-                    StepSpec::Compute(_) => &[],
-                };
-                for c in calls {
+                for c in step.calls() {
                     if loss(name, &c.target) > 0.0 && c.timeout.is_none() {
                         let idx = i.to_string();
                         self.err(
@@ -75,15 +78,12 @@ impl Checker<'_> {
         for (name, b) in &spec.balancer {
             edges.entry(name).or_default().push(&b.target);
         }
+        for (name, c) in &spec.cache {
+            edges.entry(name).or_default().push(&c.origin);
+        }
         for (name, s) in &spec.service {
             for step in s.steps.iter().chain(s.write_steps.iter().flatten()) {
-                match step {
-                    StepSpec::Call(c) => edges.entry(name).or_default().push(&c.target),
-                    StepSpec::Parallel { calls, .. } => {
-                        edges.entry(name).or_default().extend(calls.iter().map(|c| c.target.as_str()))
-                    }
-                    StepSpec::Compute(_) => {}
-                }
+                edges.entry(name).or_default().extend(step.targets());
             }
         }
         // Depth-first search with an explicit path, in name order.
@@ -115,7 +115,7 @@ impl Checker<'_> {
         for start in edges.keys() {
             if let Some(cycle) = visit(start, &edges, &mut Vec::new(), &mut done) {
                 let first = cycle[0];
-                let table = if spec.service.contains_key(first) { "service" } else { "balancer" };
+                let table = self.names.get(first).map_or("service", |k| k.table());
                 self.err(
                     &[table, first],
                     format!("calls form a cycle: {}; requests would loop forever", cycle.join(" -> ")),

@@ -1,7 +1,9 @@
 //! Checks of balancers and services.
 
-use super::{Checker, Kind};
-use crate::spec::{BalancerPolicySpec, BalancerSpec, DisciplineSpec, ModelSpec, ServiceSpec, StepSpec, WaitSpec};
+use super::{CALLABLE, Checker, Kind};
+use crate::spec::{
+    BalancerPolicySpec, BalancerSpec, CacheModeSpec, DisciplineSpec, ModelSpec, ServiceSpec, StepSpec, WaitSpec,
+};
 
 impl Checker<'_> {
     pub(super) fn balancer(&mut self, spec: &ModelSpec, name: &str, b: &BalancerSpec) {
@@ -79,25 +81,7 @@ impl Checker<'_> {
         {
             let idx = i.to_string();
             let path = ["service", name, field, &idx];
-            match step {
-                StepSpec::Compute(d) => self.dist(&path, d),
-                StepSpec::Call(call) => {
-                    self.reference(&path, &call.target, &[Kind::Balancer, Kind::Service]);
-                    if call.timeout.is_some_and(|t| t.0 == 0) {
-                        self.err(&path, "a call `timeout` must be longer than zero");
-                    }
-                }
-                StepSpec::Parallel { calls, wait } => {
-                    for call in calls {
-                        self.reference(&path, &call.target, &[Kind::Balancer, Kind::Service]);
-                    }
-                    if let WaitSpec::Some(k) = wait
-                        && (*k == 0 || *k as usize > calls.len())
-                    {
-                        self.err(&path, format!("`k` must be between 1 and {}", calls.len()));
-                    }
-                }
-            }
+            self.step(&path, step);
         }
         if let Some(speeds) = &s.replica_speed {
             if speeds.len() != s.replicas as usize {
@@ -112,6 +96,44 @@ impl Checker<'_> {
         }
         if !s.priorities.is_empty() && s.discipline != DisciplineSpec::Priority {
             self.err(&at("priorities"), "applies to `discipline = \"priority\"`");
+        }
+    }
+
+    /// Checks one handler step.
+    fn step(&mut self, path: &[&str], step: &StepSpec) {
+        if let StepSpec::Compute(d) = step {
+            return self.dist(path, d);
+        }
+        for call in step.calls() {
+            self.reference(path, &call.target, CALLABLE);
+            if call.timeout.is_some_and(|t| t.0 == 0) {
+                self.err(path, "a call `timeout` must be longer than zero");
+            }
+            if let Some(p) = &call.pool {
+                if p.size == 0 {
+                    self.err(path, "a `pool` needs a `size` of at least 1");
+                }
+                if p.acquire_timeout.0 == 0 {
+                    self.err(path, "a pool's `acquire_timeout` must be longer than zero");
+                }
+            }
+        }
+        match step {
+            StepSpec::Parallel { calls, wait: WaitSpec::Some(k) } if *k == 0 || *k as usize > calls.len() => {
+                self.err(path, format!("`k` must be between 1 and {}", calls.len()));
+            }
+            StepSpec::CacheAside { cache, .. } => {
+                self.reference(path, cache, &[Kind::Cache]);
+                if let Some(c) = self.spec_caches.get(cache.as_str())
+                    && *c != CacheModeSpec::CacheAside
+                {
+                    self.err(
+                        path,
+                        format!("cache `{cache}` is read-through (it fetches misses itself); set its `mode = \"cache_aside\"` to use it from a `cache` step, or `call` it"),
+                    );
+                }
+            }
+            _ => {}
         }
     }
 }
