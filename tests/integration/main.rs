@@ -7,6 +7,7 @@
 //! - `properties`: conservation of requests and Little's law;
 //! - `determinism`: byte-identical outputs for the same seed;
 //! - `handlers`: service times, handler steps, workers during calls, network;
+//! - `data`: caches, datastores and connection pools;
 //! - `balancing`: load-balancer policies, health checks, outlier ejection;
 //! - `traffic`: clients produce the traffic they describe;
 //! - `cli`: the command line, including its error messages;
@@ -16,6 +17,7 @@
 mod balancing;
 mod cli;
 mod common;
+mod data;
 mod determinism;
 mod fidelity;
 mod handlers;

@@ -113,3 +113,49 @@ mod examples {
         assert!(close(pk_mean_wait(0.8, 1.0, 1.0), 2.0));
     }
 }
+
+/// Zipf(alpha) request probabilities over n objects.
+pub fn zipf_probabilities(n: usize, alpha: f64) -> Vec<f64> {
+    let w: Vec<f64> = (1..=n).map(|k| (k as f64).powf(-alpha)).collect();
+    let total: f64 = w.iter().sum();
+    w.into_iter().map(|x| x / total).collect()
+}
+
+/// Che's approximation of an LRU cache's hit ratio under the independent
+/// reference model: t_C solves sum(1 - e^{-q t_C}) = C, and
+/// H = sum q (1 - e^{-q t_C}).
+pub fn che_lru_hit_ratio(q: &[f64], capacity: f64) -> f64 {
+    let filled = |t: f64| q.iter().map(|&p| 1.0 - (-p * t).exp()).sum::<f64>();
+    let (mut lo, mut hi) = (0.0, 1.0);
+    while filled(hi) < capacity {
+        hi *= 2.0;
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if filled(mid) < capacity {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let t = 0.5 * (lo + hi);
+    q.iter().map(|&p| p * (1.0 - (-p * t).exp())).sum()
+}
+
+/// The hit ratio of the best static cache: the `capacity` most popular
+/// objects.
+pub fn static_top_hit_ratio(q: &[f64], capacity: usize) -> f64 {
+    q.iter().take(capacity).sum()
+}
+
+#[cfg(test)]
+mod che_examples {
+    use super::*;
+
+    #[test]
+    fn che_matches_the_reference_example() {
+        let q = zipf_probabilities(10_000, 1.0);
+        assert!((che_lru_hit_ratio(&q, 1000.0) - 0.6756).abs() < 5e-4);
+        assert!((static_top_hit_ratio(&q, 1000) - 0.7648).abs() < 5e-4);
+    }
+}

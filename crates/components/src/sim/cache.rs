@@ -220,7 +220,9 @@ impl World {
         let now = sched.now();
         let (c, node) = self.cache_of_job(job);
         let j = &self.jobs[job];
-        let (key, op, fetch) = (j.req.key, j.req.op, now - j.mark);
+        // The time spent blocked on the origin is the fetch's duration,
+        // XFetch's delta.
+        let (key, op, fetch) = (j.req.key, j.req.op, j.downstream_ns);
         let cache = &mut self.caches[c as usize];
         if op == Op::Fill && self.measuring {
             cache.stats.fills += 1;

@@ -501,7 +501,7 @@ impl World {
             return;
         }
         let link = self.sites[c.site as usize].link;
-        let Some(delay) = self.links[link as usize].transit() else {
+        let Some(delay) = self.links[link as usize].transit_back() else {
             return; // lost on the way back
         };
         self.calls[call].net += delay;

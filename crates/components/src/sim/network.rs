@@ -13,6 +13,9 @@ use crate::spec::NetworkSpec;
 pub struct Link {
     latency: Option<Dist>,
     loss: f64,
+    /// Whether answers cross it instantly (replication: the lag delays the
+    /// write, not the acknowledgement).
+    instant_answers: bool,
     rng: SimRng,
 }
 
@@ -24,8 +27,15 @@ impl Link {
         Self {
             latency: latency.map(|d| Dist::new(d).expect("validated")),
             loss: over.and_then(|l| l.loss).unwrap_or(spec.loss),
+            instant_answers: false,
             rng: stream(seed, &format!("link.{from}->{to}")),
         }
+    }
+
+    /// The delay of an answer, or `None` if it is lost.
+    #[inline]
+    pub fn transit_back(&mut self) -> Option<Time> {
+        if self.instant_answers { Some(0) } else { self.transit() }
     }
 
     /// The delay of one message, or `None` if it is lost.
@@ -45,6 +55,11 @@ impl Link {
     /// The link a datastore replicates over: its latency is the replication
     /// lag, and it loses nothing.
     pub fn replication(lag: Option<&crate::spec::DistSpec>, name: &str, seed: u64) -> Self {
-        Self { latency: lag.map(|d| Dist::new(d).expect("validated")), loss: 0.0, rng: stream(seed, name) }
+        Self {
+            latency: lag.map(|d| Dist::new(d).expect("validated")),
+            loss: 0.0,
+            instant_answers: true,
+            rng: stream(seed, name),
+        }
     }
 }
