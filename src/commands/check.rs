@@ -13,42 +13,90 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let spec = model.load(&args.set)?;
     let analysis = analyse(&spec);
     println!("{}: valid model\n", args.model.display());
+    println!("offered load is the long-run mean; peak adds schedule peaks, spikes and bursts\n");
     let mut rows = vec![
-        ["service", "replicas×workers", "mean service ms", "offered req/s", "capacity req/s", "utilisation", ""]
-            .map(String::from)
-            .to_vec(),
+        [
+            "component",
+            "kind",
+            "stations×workers",
+            "mean service ms",
+            "offered req/s",
+            "peak req/s",
+            "capacity req/s",
+            "utilisation",
+            "",
+        ]
+        .map(String::from)
+        .to_vec(),
     ];
     let mut unstable = false;
     let mut warnings = Vec::new();
     for s in &analysis.services {
-        let u = s.utilisation();
+        let u = s.limiting_utilisation();
         let flag = if s.unstable() {
             unstable = true;
             warnings.push(format!(
-                "service `{}` is unstable: utilisation {u:.2} with an unbounded queue; `tailsim run` will refuse it",
-                s.name
+                "{} `{}` is unstable: utilisation {u:.2} with an unbounded queue; `tailsim run` will refuse it",
+                s.kind, s.name
             ));
             "UNSTABLE"
         } else if u >= 1.0 {
             warnings.push(format!(
-                "service `{}` is overloaded: utilisation {u:.2}; its bounded queue will reject the excess",
-                s.name
+                "{} `{}` is overloaded: utilisation {u:.2}; its bounded queue will reject the excess",
+                s.kind, s.name
             ));
             "overloaded"
+        } else if s.peak_utilisation() >= 1.0 {
+            warnings.push(format!(
+                "{} `{}` is overloaded at peak ({:.0} req/s, utilisation {:.2}); queues build during peaks",
+                s.kind,
+                s.name,
+                s.peak_rps,
+                s.peak_utilisation()
+            ));
+            "peak overload"
         } else {
             ""
         };
+        let mut note = flag.to_string();
+        if let Some(h) = s.hit_ratio {
+            note = format!("{note} hit ratio ≈ {h:.3} (Che, no expiry)").trim().to_string();
+        }
+        if s.closed_loop {
+            note = format!("{note} closed loop: offered is an upper bound").trim().to_string();
+        }
         rows.push(vec![
             s.name.clone(),
+            s.kind.to_string(),
             format!("{}×{}", s.replicas, s.workers),
             format!("{:.4}", s.mean_service_s * 1e3),
             format!("{:.1}", s.offered_rps),
+            format!("{:.1}", s.peak_rps),
             format!("{:.1}", s.capacity_rps),
-            format!("{u:.3}"),
-            flag.to_string(),
+            format!("{:.3}", s.utilisation()),
+            note,
         ]);
     }
     print!("{}", align(&rows));
+    if !analysis.shards.is_empty() {
+        let mut rows = vec![
+            ["datastore", "shard", "reads/s", "writes/s", "primary utilisation", "replica utilisation"]
+                .map(String::from)
+                .to_vec(),
+        ];
+        for sh in &analysis.shards {
+            rows.push(vec![
+                sh.datastore.clone(),
+                sh.shard.to_string(),
+                format!("{:.1}", sh.reads_rps),
+                format!("{:.1}", sh.writes_rps),
+                format!("{:.3}", sh.primary_utilisation),
+                sh.replica_utilisation.map_or("-".into(), |u| format!("{u:.3}")),
+            ]);
+        }
+        println!();
+        print!("{}", align(&rows));
+    }
     for w in &warnings {
         println!("warning: {w}");
     }

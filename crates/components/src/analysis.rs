@@ -1,46 +1,61 @@
-//! Static capacity analysis: offered load and utilisation per service,
+//! Static capacity analysis: offered load and utilisation per component,
 //! derived from the model before any simulation ("derive, don't guess").
 //!
 //! Each open-loop client's long-run mean rate (its schedule, spike and
 //! diurnal curve averaged over the run, times its burst or on/off duty
 //! cycle) flows through balancers to services, and on through every call a
-//! service's handler makes: a fan-out of n multiplies by n. A service's
-//! capacity is `sum over replicas of speed x workers / E[compute time]`
-//! requests per second; its utilisation is offered / capacity. A service at
-//! utilisation 1 or more with an unbounded queue is unstable: its queue
-//! grows for as long as the run lasts. Closed-loop clients cannot overload
-//! anything (each user waits for its answer), and their offered rate is
-//! bounded by users / think time.
+//! handler makes: a fan-out of n multiplies by n, and writes follow the
+//! write handler. A cache passes on its misses, estimated from the client's
+//! key popularity by Che's approximation (a hot key counts as always
+//! cached); a datastore spreads requests over shards as the keys fall, a hot
+//! key included, and over a shard's nodes by read policy, with every write
+//! applied at every replica. Closed-loop clients cannot overload anything
+//! (each user waits for its answer); their rate is bounded by users / think
+//! time.
+//!
+//! A component's utilisation is offered work over capacity (workers x
+//! speed over mean compute time). One at utilisation 1 or more with an
+//! unbounded queue is unstable: its queue grows for as long as the run
+//! lasts. Waiting on calls while holding a worker, and cache expiry, are not
+//! counted, so real utilisations can only be higher.
+
+mod keys;
 
 use std::collections::BTreeMap;
 
+use keys::Popularity;
+
 use crate::dist::Dist;
 use crate::sim::RateProfileProbe;
-use crate::spec::{ModelSpec, StepSpec};
+use crate::spec::{DistSpec, ModelSpec, ReadPolicySpec, StepSpec};
 use crate::validate::SpecError;
 
-/// The load on one service.
+/// The load on one service, cache or datastore.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServiceLoad {
     pub name: String,
-    /// Long-run mean requests per second offered, all replicas together.
+    /// "service", "cache" or "datastore".
+    pub kind: &'static str,
+    /// Long-run mean requests per second offered, all stations together.
     pub offered_rps: f64,
     /// The highest instantaneous rate offered (schedule peaks, spikes,
     /// bursts), in requests per second.
     pub peak_rps: f64,
-    /// Requests per second the service can complete when saturated, counting
-    /// only its compute steps (waiting on calls while holding a worker
-    /// lowers it further).
+    /// Requests per second it can complete when saturated, at its mix.
     pub capacity_rps: f64,
     /// Mean compute time per request, in seconds, at speed 1.
     pub mean_service_s: f64,
+    /// Stations (replicas, cache nodes, or datastore nodes) and workers each.
     pub replicas: u32,
     pub workers: u32,
     /// Whether waiting requests are unbounded.
     pub unbounded_queue: bool,
-    /// Whether some of its load comes from closed-loop users (counted at
-    /// their upper bound, users / think time).
+    /// Whether some of its load comes from closed-loop users.
     pub closed_loop: bool,
+    /// Caches: the estimated hit ratio.
+    pub hit_ratio: Option<f64>,
+    /// Datastores: the busiest node's utilisation.
+    pub busiest_node: Option<f64>,
 }
 
 impl ServiceLoad {
@@ -54,133 +69,316 @@ impl ServiceLoad {
         if self.capacity_rps > 0.0 { self.peak_rps / self.capacity_rps } else { f64::INFINITY }
     }
 
-    /// Whether the queue would grow without bound.
-    pub fn unstable(&self) -> bool {
-        self.unbounded_queue && !self.closed_loop && self.utilisation() >= 1.0
+    /// The utilisation that decides stability: the busiest node's for a
+    /// datastore, the whole component's otherwise.
+    pub fn limiting_utilisation(&self) -> f64 {
+        self.busiest_node.unwrap_or_else(|| self.utilisation())
     }
+
+    /// Whether a queue would grow without bound.
+    pub fn unstable(&self) -> bool {
+        self.unbounded_queue && !self.closed_loop && self.limiting_utilisation() >= 1.0
+    }
+}
+
+/// The load on one shard of a datastore.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShardLoad {
+    pub datastore: String,
+    pub shard: u32,
+    pub reads_rps: f64,
+    pub writes_rps: f64,
+    pub primary_utilisation: f64,
+    /// Each replica's utilisation (they share reads evenly).
+    pub replica_utilisation: Option<f64>,
 }
 
 /// The analysis of a whole model.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Analysis {
     pub services: Vec<ServiceLoad>,
+    pub shards: Vec<ShardLoad>,
 }
 
-/// Requests per second flowing into a service, split by operation.
+/// Requests per second flowing from one client.
 #[derive(Default, Clone, Copy)]
 struct Flow {
     reads: f64,
     writes: f64,
     peak: f64,
     closed: bool,
+    client: usize,
 }
 
 impl Flow {
-    fn scaled(self, reads: bool) -> Flow {
-        let share = if reads { self.reads } else { self.writes };
+    fn reads_only(self, factor: f64) -> Flow {
         let total = self.reads + self.writes;
-        Flow {
-            reads: if reads { share } else { 0.0 },
-            writes: if reads { 0.0 } else { share },
-            peak: if total > 0.0 { self.peak * share / total } else { 0.0 },
-            closed: self.closed,
+        let reads = self.reads * factor;
+        Flow { reads, writes: 0.0, peak: if total > 0.0 { self.peak * reads / total } else { 0.0 }, ..self }
+    }
+    fn writes_only(self) -> Flow {
+        let total = self.reads + self.writes;
+        Flow { reads: 0.0, peak: if total > 0.0 { self.peak * self.writes / total } else { 0.0 }, ..self }
+    }
+    fn total(self) -> f64 {
+        self.reads + self.writes
+    }
+}
+
+#[derive(Default, Clone, Copy)]
+struct Acc {
+    reads: f64,
+    writes: f64,
+    peak: f64,
+    closed: bool,
+    /// Caches: hits, for the weighted hit ratio.
+    hits: f64,
+}
+
+impl Acc {
+    fn add(&mut self, f: Flow) {
+        self.reads += f.reads;
+        self.writes += f.writes;
+        self.peak += f.peak;
+        self.closed |= f.closed;
+    }
+}
+
+struct Context<'a> {
+    spec: &'a ModelSpec,
+    popularity: Vec<Popularity>,
+    components: BTreeMap<String, Acc>,
+    /// Per datastore, per shard: reads and writes per second.
+    shards: BTreeMap<String, Vec<(f64, f64)>>,
+}
+
+impl Context<'_> {
+    fn hit_ratio(&self, cache: &str, client: usize) -> f64 {
+        let c = &self.spec.cache[cache];
+        self.popularity[client].hit_ratio(c.capacity as f64 * c.replicas as f64)
+    }
+
+    fn propagate(&mut self, name: &str, flow: Flow) {
+        let spec = self.spec;
+        if let Some(b) = spec.balancer.get(name) {
+            return self.propagate(&b.target, flow);
+        }
+        if let Some(c) = spec.cache.get(name) {
+            let h = self.hit_ratio(name, flow.client);
+            let acc = self.components.entry(name.to_string()).or_default();
+            acc.add(flow);
+            acc.hits += flow.reads * h;
+            if c.mode == crate::spec::CacheModeSpec::ReadThrough {
+                self.propagate(&c.origin, flow.reads_only(1.0 - h));
+            }
+            if flow.writes > 0.0 {
+                self.propagate(&c.origin, flow.writes_only());
+            }
+            return;
+        }
+        if let Some(d) = spec.datastore.get(name) {
+            self.components.entry(name.to_string()).or_default().add(flow);
+            let shares = self.popularity[flow.client].shard_shares(d);
+            let per = self.shards.entry(name.to_string()).or_insert_with(|| vec![(0.0, 0.0); d.shards as usize]);
+            for (s, share) in shares.iter().enumerate() {
+                per[s].0 += flow.reads * share;
+                per[s].1 += flow.writes * share;
+            }
+            return;
+        }
+        let Some(s) = spec.service.get(name) else { return };
+        self.components.entry(name.to_string()).or_default().add(flow);
+        for (steps, part) in [(s.all_steps(), flow.reads_only(1.0)), (s.all_write_steps(), flow.writes_only())] {
+            if part.total() <= 0.0 {
+                continue;
+            }
+            for step in &steps {
+                match step {
+                    StepSpec::CacheAside { cache, origin, .. } => {
+                        // Lookups and invalidations reach the cache; misses
+                        // (and their fills) and writes reach the origin.
+                        let h = self.hit_ratio(cache, part.client);
+                        self.propagate(cache, part);
+                        if part.reads > 0.0 {
+                            self.propagate(cache, part.reads_only(1.0 - h));
+                            self.propagate(&origin.target, part.reads_only(1.0 - h));
+                        }
+                        if part.writes > 0.0 {
+                            self.propagate(&origin.target, part.writes_only());
+                        }
+                    }
+                    other => {
+                        for target in other.targets() {
+                            self.propagate(target, part);
+                        }
+                    }
+                }
+            }
         }
     }
 }
 
-fn calls_of(steps: &[StepSpec]) -> impl Iterator<Item = &str> {
-    steps.iter().flat_map(|step| step.targets())
-}
-
-/// Adds `flow` to `name` and everything it calls; writes follow the write
-/// handler.
-fn propagate(spec: &ModelSpec, name: &str, flow: Flow, into: &mut BTreeMap<String, Flow>) {
-    if let Some(b) = spec.balancer.get(name) {
-        return propagate(spec, &b.target, flow, into);
-    }
-    let Some(s) = spec.service.get(name) else { return };
-    let f = into.entry(name.to_string()).or_default();
-    f.reads += flow.reads;
-    f.writes += flow.writes;
-    f.peak += flow.peak;
-    f.closed |= flow.closed;
-    let (read_steps, write_steps) = (s.all_steps(), s.all_write_steps());
-    for target in calls_of(&read_steps) {
-        propagate(spec, target, flow.scaled(true), into);
-    }
-    for target in calls_of(&write_steps) {
-        propagate(spec, target, flow.scaled(false), into);
-    }
+fn mean_s(d: &DistSpec) -> f64 {
+    Dist::new(d).map(|d| d.mean() / 1e9).unwrap_or(f64::NAN)
 }
 
 /// The mean compute time of a handler, in seconds.
 fn compute_seconds(steps: &[StepSpec]) -> f64 {
-    steps
-        .iter()
-        .map(|step| match step {
-            StepSpec::Compute(d) => Dist::new(d).map(|d| d.mean() / 1e9).unwrap_or(f64::NAN),
-            _ => 0.0,
-        })
-        .sum()
+    steps.iter().map(|step| if let StepSpec::Compute(d) = step { mean_s(d) } else { 0.0 }).sum()
 }
 
-/// Computes offered load and utilisation for every service. The model must
-/// have passed [`validate`](crate::validate::validate).
+/// Computes offered load and utilisation for every component. The model
+/// must have passed [`validate`](crate::validate::validate).
 pub fn analyse(spec: &ModelSpec) -> Analysis {
-    let mut flows: BTreeMap<String, Flow> = BTreeMap::new();
-    for c in spec.client.values() {
+    let duration = spec.sim.duration.0;
+    let mut ctx = Context {
+        spec,
+        popularity: spec.client.values().map(|c| Popularity::of_client(c, duration)).collect(),
+        components: BTreeMap::new(),
+        shards: BTreeMap::new(),
+    };
+    for (i, c) in spec.client.values().enumerate() {
         let (rate, peak, closed) = match c.users {
             Some(users) => {
-                let think = c.think_time.as_ref().and_then(|d| Dist::new(d).ok()).map_or(0.0, |d| d.mean() / 1e9);
+                let think = c.think_time.as_ref().map_or(0.0, mean_s);
                 let bound = if think > 0.0 { users as f64 / think } else { f64::INFINITY };
                 (bound, bound, true)
             }
             None => {
                 let probe = RateProfileProbe::new(c);
-                (probe.mean_rate(spec.sim.duration.0), probe.peak_rate(), false)
+                (probe.mean_rate(duration), probe.peak_rate(), false)
             }
         };
         let w = c.write_fraction;
-        let flow = Flow { reads: rate * (1.0 - w), writes: rate * w, peak, closed };
-        propagate(spec, &c.target, flow, &mut flows);
+        ctx.propagate(&c.target, Flow { reads: rate * (1.0 - w), writes: rate * w, peak, closed, client: i });
     }
-    let services = spec
-        .service
-        .iter()
-        .map(|(name, s)| {
-            let flow = flows.get(name).copied().unwrap_or_default();
-            let total = flow.reads + flow.writes;
-            let write_share = if total > 0.0 { flow.writes / total } else { 0.0 };
-            let mean_s = (1.0 - write_share) * compute_seconds(&s.all_steps())
-                + write_share * compute_seconds(&s.all_write_steps());
-            let speed: f64 = s.replica_speed.as_ref().map_or(s.replicas as f64, |v| v.iter().sum());
-            ServiceLoad {
-                name: name.clone(),
-                offered_rps: total,
-                peak_rps: flow.peak,
-                capacity_rps: if mean_s > 0.0 { speed * s.workers as f64 / mean_s } else { f64::INFINITY },
-                mean_service_s: mean_s,
-                replicas: s.replicas,
-                workers: s.workers,
-                unbounded_queue: s.queue_capacity.is_none(),
-                closed_loop: flow.closed,
-            }
-        })
-        .collect();
-    Analysis { services }
+
+    let mut services = Vec::new();
+    for (name, s) in &spec.service {
+        let acc = ctx.components.get(name).copied().unwrap_or_default();
+        let total = acc.reads + acc.writes;
+        let ws = if total > 0.0 { acc.writes / total } else { 0.0 };
+        let mean = (1.0 - ws) * compute_seconds(&s.all_steps()) + ws * compute_seconds(&s.all_write_steps());
+        let speed: f64 = s.replica_speed.as_ref().map_or(s.replicas as f64, |v| v.iter().sum());
+        services.push(load(
+            name,
+            "service",
+            acc,
+            mean,
+            speed * s.workers as f64,
+            s.replicas,
+            s.workers,
+            s.queue_capacity,
+        ));
+    }
+    for (name, c) in &spec.cache {
+        let acc = ctx.components.get(name).copied().unwrap_or_default();
+        let mut l = load(
+            name,
+            "cache",
+            acc,
+            mean_s(&c.service_time),
+            (c.replicas * c.workers) as f64,
+            c.replicas,
+            c.workers,
+            c.queue_capacity,
+        );
+        l.hit_ratio = (acc.reads > 0.0).then(|| acc.hits / acc.reads);
+        services.push(l);
+    }
+    let mut shards = Vec::new();
+    for (name, d) in &spec.datastore {
+        let acc = ctx.components.get(name).copied().unwrap_or_default();
+        let (read, write) = (mean_s(&d.read_time), mean_s(&d.write_time));
+        let per = ctx.shards.get(name).cloned().unwrap_or_else(|| vec![(0.0, 0.0); d.shards as usize]);
+        let workers = d.workers as f64;
+        let mut busiest: f64 = 0.0;
+        for (i, &(r, w)) in per.iter().enumerate() {
+            let replica_reads = if d.read_policy == ReadPolicySpec::Primary || d.replicas == 0 { 0.0 } else { r };
+            let primary = ((r - replica_reads) * read + w * write) / workers;
+            let replica = (d.replicas > 0).then(|| (replica_reads / d.replicas as f64 * read + w * write) / workers);
+            busiest = busiest.max(primary).max(replica.unwrap_or(0.0));
+            shards.push(ShardLoad {
+                datastore: name.clone(),
+                shard: i as u32,
+                reads_rps: r,
+                writes_rps: w,
+                primary_utilisation: primary,
+                replica_utilisation: replica,
+            });
+        }
+        let total = acc.reads + acc.writes;
+        let ws = if total > 0.0 { acc.writes / total } else { 0.0 };
+        let nodes = d.shards * (d.replicas + 1);
+        let mut l = load(
+            name,
+            "datastore",
+            acc,
+            (1.0 - ws) * read + ws * write,
+            (nodes * d.workers) as f64,
+            nodes,
+            d.workers,
+            d.queue_capacity,
+        );
+        l.busiest_node = Some(busiest);
+        services.push(l);
+    }
+    Analysis { services, shards }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn load(
+    name: &str,
+    kind: &'static str,
+    acc: Acc,
+    mean_s: f64,
+    workers_total: f64,
+    replicas: u32,
+    workers: u32,
+    queue_capacity: Option<u32>,
+) -> ServiceLoad {
+    ServiceLoad {
+        name: name.to_string(),
+        kind,
+        offered_rps: acc.reads + acc.writes,
+        peak_rps: acc.peak,
+        capacity_rps: if mean_s > 0.0 { workers_total / mean_s } else { f64::INFINITY },
+        mean_service_s: mean_s,
+        replicas,
+        workers,
+        unbounded_queue: queue_capacity.is_none(),
+        closed_loop: acc.closed,
+        hit_ratio: None,
+        busiest_node: None,
+    }
 }
 
 /// Refuses a model in which an unbounded queue is offered more than its
-/// service can complete in the long run.
+/// component can complete in the long run.
 pub fn check_stable(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
-    let errors: Vec<SpecError> = analyse(spec)
+    let analysis = analyse(spec);
+    let errors: Vec<SpecError> = analysis
         .services
         .iter()
         .filter(|s| s.unstable())
         .map(|s| {
-            SpecError::new(
-                &["service", &s.name],
-                format!(
+            let message = match s.busiest_node {
+                Some(u) => {
+                    let hot = analysis
+                        .shards
+                        .iter()
+                        .filter(|sh| sh.datastore == s.name)
+                        .max_by(|a, b| a.primary_utilisation.total_cmp(&b.primary_utilisation))
+                        .map(|sh| sh.shard)
+                        .unwrap_or(0);
+                    format!(
+                        "unstable: its busiest node (around shard {hot}) is offered {u:.2} times what its {} worker(s) \
+                         can serve, and its queue is unbounded, so it would grow for the whole run. Set \
+                         `queue_capacity`, add shards, replicas or workers, or split the hot key (`hot_keys`)",
+                        s.workers
+                    )
+                }
+                None => format!(
                     "unstable: offered {:.1} req/s on average but {} replica(s) x {} worker(s) at a mean compute \
                      time of {:.4} ms complete at most {:.1} req/s (utilisation {:.2}), and its queue is unbounded, \
                      so it would grow for the whole run. Set `queue_capacity`, lower the offered rate, or add \
@@ -192,7 +390,8 @@ pub fn check_stable(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
                     s.capacity_rps,
                     s.utilisation()
                 ),
-            )
+            };
+            SpecError::new(&[if s.kind == "service" { "service" } else { s.kind }, &s.name], message)
         })
         .collect();
     if errors.is_empty() { Ok(()) } else { Err(errors) }

@@ -43,6 +43,7 @@ use balancer::Balancer;
 use cache::Cache;
 use client::Client;
 use datastore::Datastore;
+pub(crate) use datastore::Partitioner;
 use network::Link;
 use pool::Pool;
 use slab::Slab;

@@ -53,8 +53,11 @@ pub const HEADLINE_METRICS: [&str; 10] = [
     "max_ms",
 ];
 
-/// Per-service metrics, written `<service>.<metric>` as in `points.csv`.
-pub const SERVICE_METRICS: [&str; 4] = ["utilisation", "throughput_rps", "queue_mean", "p99_ms"];
+/// Per-component metrics, written `<component>.<metric>` as in
+/// `points.csv`: every service, cache and datastore has the first four;
+/// caches also `hit_ratio`, datastores also `stale_fraction`.
+pub const SERVICE_METRICS: [&str; 6] =
+    ["utilisation", "throughput_rps", "queue_mean", "p99_ms", "hit_ratio", "stale_fraction"];
 
 /// How several axes combine into points.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -305,8 +308,11 @@ impl Experiment {
             });
         }
 
-        let services: Vec<String> =
-            model.load(&[]).map(|spec| spec.service.keys().cloned().collect()).unwrap_or_default();
+        // Components a metric may name: services, caches and datastores.
+        let services: Vec<String> = model
+            .load(&[])
+            .map(|spec| spec.service.keys().chain(spec.cache.keys()).chain(spec.datastore.keys()).cloned().collect())
+            .unwrap_or_default();
         let mut slos = Vec::new();
         for s in &raw.slo {
             match parse_slo(s.get_ref(), &services) {
@@ -501,7 +507,7 @@ fn check_metric(metric: &str, services: &[String]) -> Result<(), Problem> {
         if !services.iter().any(|s| s == service) {
             let hint =
                 did_you_mean(service, services.iter().map(|s| s.as_str())).map(|s| format!("did you mean `{s}.{m}`?"));
-            return Err((format!("no service named `{service}` in metric `{metric}`"), hint));
+            return Err((format!("no service, cache or datastore named `{service}` in metric `{metric}`"), hint));
         }
         if !SERVICE_METRICS.contains(&m) {
             let hint = did_you_mean(m, SERVICE_METRICS).map(|s| format!("did you mean `{service}.{s}`?"));

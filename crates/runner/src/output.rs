@@ -114,6 +114,12 @@ pub fn points_csv(axes: &[String], points: &[PointResult]) -> String {
                 header.push(format!("{}.{col}", s.name));
             }
         }
+        for c in &first.caches {
+            header.push(format!("{}.hit_ratio", c.name));
+        }
+        for d in &first.datastores {
+            header.push(format!("{}.stale_fraction", d.name));
+        }
     }
     w.write_record(&header).expect("in-memory csv");
     for p in points {
@@ -136,6 +142,12 @@ pub fn points_csv(axes: &[String], points: &[PointResult]) -> String {
             row.push(num(Some(s.throughput_rps.mean), 3));
             row.push(num(Some(s.queue_mean.mean), 4));
             row.push(num(Some(s.response_p99_ms.mean), 6));
+        }
+        for c in &p.caches {
+            row.push(num(Some(c.hit_ratio.mean), 6));
+        }
+        for d in &p.datastores {
+            row.push(num(Some(d.stale_fraction.mean), 6));
         }
         w.write_record(&row).expect("in-memory csv");
     }

@@ -234,6 +234,13 @@ impl PointResult {
             "max_ms" => h.max_ms,
             other => {
                 let (service, metric) = other.split_once('.')?;
+                match metric {
+                    "hit_ratio" => return self.caches.iter().find(|c| c.name == service).map(|c| c.hit_ratio),
+                    "stale_fraction" => {
+                        return self.datastores.iter().find(|d| d.name == service).map(|d| d.stale_fraction);
+                    }
+                    _ => {}
+                }
                 let s = self.services.iter().find(|s| s.name == service)?;
                 match metric {
                     "utilisation" => s.utilisation,

@@ -24,6 +24,50 @@ enum Partition {
     Ring(Vec<(u64, u32)>),
 }
 
+/// Maps keys to shards, and split hot keys to their sub-keys. Shared by the
+/// runtime and the static analysis so both place keys alike.
+pub struct Partitioner {
+    shards: u32,
+    partition: Partition,
+}
+
+impl Partitioner {
+    pub fn new(spec: &DatastoreSpec) -> Self {
+        let partition = match spec.partition {
+            PartitionSpec::Hash => Partition::Hash,
+            PartitionSpec::Range => Partition::Range { key_space: spec.key_space.unwrap_or(1).max(1) },
+            PartitionSpec::ConsistentHash => {
+                let mut ring: Vec<(u64, u32)> = (0..spec.shards)
+                    .flat_map(|s| (0..spec.virtual_nodes).map(move |v| (hash(((s as u64) << 32) | v as u64), s)))
+                    .collect();
+                ring.sort_unstable();
+                Partition::Ring(ring)
+            }
+        };
+        Self { shards: spec.shards, partition }
+    }
+
+    /// The shard holding `key`.
+    pub fn shard_of(&self, key: u64) -> u32 {
+        match &self.partition {
+            Partition::Hash => (hash(key) % self.shards as u64) as u32,
+            Partition::Range { key_space } => {
+                ((key.min(key_space - 1) as u128 * self.shards as u128) / *key_space as u128) as u32
+            }
+            Partition::Ring(ring) => {
+                let h = hash(key ^ 0x2545_F491_4F6C_DD1D);
+                let i = ring.partition_point(|&(p, _)| p < h);
+                ring[i % ring.len()].1
+            }
+        }
+    }
+
+    /// Sub-key `j` of a split key (sub-key 0 is the key itself).
+    pub fn sub_key(key: u64, j: u64) -> u64 {
+        if j == 0 { key } else { hash(key ^ j.wrapping_mul(0x9E37_79B9_7F4A_7C15)) }
+    }
+}
+
 /// Per key: when its newest write committed, and what each replica applied.
 struct Versions {
     latest: Time,
@@ -52,7 +96,7 @@ pub struct Datastore {
     pub shards: u32,
     /// Nodes per shard: the primary and its replicas.
     pub nodes: u32,
-    partition: Partition,
+    partitioner: Partitioner,
     read_policy: ReadPolicySpec,
     ryw_window: Time,
     hot: HashMap<u64, u32>,
@@ -72,25 +116,14 @@ fn hash(x: u64) -> u64 {
 
 impl Datastore {
     pub fn new(name: String, service: u32, spec: &DatastoreSpec, replication_site: u32, rng: SimRng) -> Self {
-        let partition = match spec.partition {
-            PartitionSpec::Hash => Partition::Hash,
-            PartitionSpec::Range => Partition::Range { key_space: spec.key_space.unwrap_or(1).max(1) },
-            PartitionSpec::ConsistentHash => {
-                let mut ring: Vec<(u64, u32)> = (0..spec.shards)
-                    .flat_map(|s| (0..spec.virtual_nodes).map(move |v| (hash(((s as u64) << 32) | v as u64), s)))
-                    .collect();
-                ring.sort_unstable();
-                Partition::Ring(ring)
-            }
-        };
         Self {
             name,
             service,
             shards: spec.shards,
             nodes: spec.replicas + 1,
-            partition,
+            partitioner: Partitioner::new(spec),
             read_policy: spec.read_policy,
-            ryw_window: spec.read_your_writes_window.map_or(0, |d| d.0),
+            ryw_window: spec.read_your_writes_window.map_or(tailsim_engine::time::SECOND, |d| d.0),
             hot: spec.hot_keys.iter().map(|h| (h.key, h.split)).collect(),
             sessions: HashMap::new(),
             versions: HashMap::new(),
@@ -109,27 +142,14 @@ impl Datastore {
     /// A split hot key becomes one of its sub-keys, chosen at random.
     pub fn effective_key(&mut self, key: u64) -> u64 {
         match self.hot.get(&key) {
-            Some(&split) if split > 1 => {
-                let sub = self.rng.random_range(0..split) as u64;
-                if sub == 0 { key } else { hash(key ^ sub.wrapping_mul(0x9E37_79B9_7F4A_7C15)) }
-            }
+            Some(&split) if split > 1 => Partitioner::sub_key(key, self.rng.random_range(0..split) as u64),
             _ => key,
         }
     }
 
     /// The shard holding `key`.
     pub fn shard_of(&self, key: u64) -> u32 {
-        match &self.partition {
-            Partition::Hash => (hash(key) % self.shards as u64) as u32,
-            Partition::Range { key_space } => {
-                ((key.min(key_space - 1) as u128 * self.shards as u128) / *key_space as u128) as u32
-            }
-            Partition::Ring(ring) => {
-                let h = hash(key ^ 0x2545_F491_4F6C_DD1D);
-                let i = ring.partition_point(|&(p, _)| p < h);
-                ring[i % ring.len()].1
-            }
-        }
+        self.partitioner.shard_of(key)
     }
 
     /// The node (0 = primary) of `shard` that serves `req` at `now`;

@@ -43,7 +43,7 @@ pub struct DatastoreSpec {
     #[serde(default)]
     pub read_policy: ReadPolicySpec,
     /// Read-your-writes: how long after its own write a session reads from
-    /// the primary.
+    /// the primary; 1 s when not given.
     #[serde(default)]
     pub read_your_writes_window: Option<Duration>,
     /// Keys spread over `split` sub-keys (and so over shards): reads pick

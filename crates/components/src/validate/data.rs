@@ -86,9 +86,7 @@ impl Checker<'_> {
             self.err(&at("read_policy"), "reading from replicas needs `replicas` of at least 1");
         }
         match (d.read_policy, d.read_your_writes_window) {
-            (ReadPolicySpec::ReadYourWrites, None) => {
-                self.err(&at("read_your_writes_window"), "read_your_writes needs `read_your_writes_window`")
-            }
+            (ReadPolicySpec::ReadYourWrites, Some(w)) => self.nonzero(&at("read_your_writes_window"), w),
             (p, Some(_)) if p != ReadPolicySpec::ReadYourWrites => {
                 self.err(&at("read_your_writes_window"), "applies to `read_policy = \"read_your_writes\"`")
             }
