@@ -13,10 +13,38 @@ pub enum ErrorKind {
     Rejected,
     /// No pooled connection came free within the acquire timeout.
     PoolTimeout,
+    /// Load shedding dropped it.
+    Shed,
+    /// A rate limiter refused it.
+    RateLimited,
+    /// An open circuit breaker failed it fast.
+    CircuitOpen,
+    /// The node crashed with it, or refused it while down.
+    Crashed,
+    /// The handler failed (injected errors).
+    ServerError,
+    /// A message was lost on the network, noticed by a timeout.
+    Lost,
+    /// A bulkhead had no room for another call.
+    BulkheadFull,
+    /// A deadline-aware node dropped it because its caller had given up.
+    DeadlineExceeded,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 3] = [ErrorKind::Timeout, ErrorKind::Rejected, ErrorKind::PoolTimeout];
+    pub const ALL: [ErrorKind; 11] = [
+        ErrorKind::Timeout,
+        ErrorKind::Rejected,
+        ErrorKind::PoolTimeout,
+        ErrorKind::Shed,
+        ErrorKind::RateLimited,
+        ErrorKind::CircuitOpen,
+        ErrorKind::Crashed,
+        ErrorKind::ServerError,
+        ErrorKind::Lost,
+        ErrorKind::BulkheadFull,
+        ErrorKind::DeadlineExceeded,
+    ];
 
     /// The name used in results files.
     pub fn name(self) -> &'static str {
@@ -24,6 +52,14 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::Rejected => "rejected",
             ErrorKind::PoolTimeout => "pool_timeout",
+            ErrorKind::Shed => "shed",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::CircuitOpen => "circuit_open",
+            ErrorKind::Crashed => "crashed",
+            ErrorKind::ServerError => "server_error",
+            ErrorKind::Lost => "lost",
+            ErrorKind::BulkheadFull => "bulkhead_full",
+            ErrorKind::DeadlineExceeded => "deadline_exceeded",
         }
     }
 }
@@ -65,8 +101,10 @@ pub struct ClientResult {
     pub latency_err: LatencyHistogram,
     /// Summed network time of successful requests, in ns.
     pub network_sum_ns: u128,
-    /// Successes served from expired cache entries.
+    /// Successes served from expired cache entries or stale fallbacks.
     pub stale: u64,
+    /// Successes answered by a circuit breaker's default fallback.
+    pub fallback: u64,
 }
 
 impl ClientResult {
@@ -112,6 +150,39 @@ pub struct ServiceResult {
     pub downstream_sum_ns: u128,
     /// Each replica, in order.
     pub replica_stats: Vec<ReplicaResult>,
+    /// Requests turned away by load shedding and rate limiting, dropped
+    /// because their deadline had passed, and lost in crashes.
+    pub shed: u64,
+    pub rate_limited: u64,
+    pub expired: u64,
+    pub crashed: u64,
+}
+
+/// One call site (a hop from a caller to a target), after warm-up: how
+/// much retries and hedges multiplied its calls.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HopResult {
+    pub caller: String,
+    pub target: String,
+    /// Logical calls, and attempts sent for them.
+    pub calls: u64,
+    pub attempts: u64,
+    pub retries: u64,
+    pub hedges: u64,
+    /// Retries the budget refused.
+    pub budget_denied: u64,
+    /// Calls answered by a breaker's fallback.
+    pub fallbacks: u64,
+    /// Times the breaker opened, and calls it refused (whole run).
+    pub breaker_opens: u64,
+    pub breaker_rejections: u64,
+}
+
+impl HopResult {
+    /// Attempts per call at this hop.
+    pub fn amplification(&self) -> f64 {
+        if self.calls == 0 { 1.0 } else { self.attempts as f64 / self.calls as f64 }
+    }
 }
 
 /// One replica of a service, after warm-up.
@@ -277,8 +348,10 @@ pub struct Conservation {
     pub born: u64,
     /// Requests whose outcome reached their client.
     pub settled: u64,
-    /// Calls not yet settled at the end (at every tier).
+    /// Calls not yet settled at the end (at every tier), and their attempts
+    /// in flight.
     pub calls_in_flight: u64,
+    pub attempts_in_flight: u64,
     /// Jobs at the end: crossing the network, queued, or in service.
     pub jobs_in_system: u64,
 }
@@ -301,6 +374,8 @@ pub struct RunResult {
     pub caches: Vec<CacheResult>,
     pub datastores: Vec<DatastoreResult>,
     pub pools: Vec<PoolResult>,
+    /// Every call site with a caller (clients' included), in build order.
+    pub hops: Vec<HopResult>,
     pub series: Vec<WindowRow>,
     /// Conservation counters over the whole run, warm-up included: every
     /// request born is settled (answered, failed or timed out) or still in

@@ -18,11 +18,14 @@ mod aside;
 mod balancer;
 mod build;
 mod cache;
+mod call;
 mod client;
 mod datastore;
+mod fault;
 mod finish;
 mod flow;
 mod network;
+mod policy;
 mod pool;
 mod slab;
 mod station;
@@ -82,7 +85,7 @@ impl Op {
 }
 
 /// The attributes a request carries from client to every call it causes.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Req {
     pub key: u64,
     /// Who sent it: (client << 32 | user), for sticky balancing.
@@ -91,6 +94,14 @@ pub struct Req {
     pub op: Op,
     /// Replication: when the primary committed the write being applied.
     pub version: Time,
+    /// When the client gives up (its end-to-end deadline), or `Time::MAX`.
+    pub deadline: Time,
+}
+
+impl Default for Req {
+    fn default() -> Self {
+        Req { key: 0, origin: 0, class: 0, op: Op::Read, version: 0, deadline: Time::MAX }
+    }
 }
 
 /// What a successful answer says.
@@ -99,8 +110,11 @@ pub enum Answer {
     Done,
     /// A cache-aside lookup found nothing.
     Miss,
-    /// Served from an expired cache entry (stale-while-revalidate).
+    /// Served from an expired cache entry (stale-while-revalidate), or an
+    /// open breaker's stale fallback.
     Stale,
+    /// An open breaker's default value.
+    Fallback,
 }
 
 /// An outcome travelling back to a caller.
@@ -110,29 +124,88 @@ pub type Outcome = Result<Answer, ErrorKind>;
 #[derive(Copy, Clone, Debug)]
 pub enum Event {
     /// An open-loop client's next candidate arrival (stale if the epoch moved).
-    Arrival { client: u32, epoch: u32 },
+    Arrival {
+        client: u32,
+        epoch: u32,
+    },
     /// A closed-loop user finished thinking.
-    UserSend { client: u32, user: u32 },
+    UserSend {
+        client: u32,
+        user: u32,
+    },
     /// An open-loop client switches burst or on/off state.
-    Modulate { client: u32 },
-    /// A request reaches its station after crossing the network.
-    Deliver { job: u32 },
+    Modulate {
+        client: u32,
+    },
+    /// A request reaches its station after crossing the network (or a
+    /// leaky-bucket limiter's delay).
+    Deliver {
+        job: u32,
+        generation: u32,
+    },
     /// A job's compute step has elapsed.
-    ComputeDone { job: u32 },
+    ComputeDone {
+        job: u32,
+        generation: u32,
+    },
     /// An answer reaches the caller after crossing the network.
-    Reply { call: u32, generation: u32, outcome: Outcome },
-    /// A call's timeout fired.
-    Timeout { call: u32 },
+    Reply {
+        attempt: u32,
+        generation: u32,
+        outcome: Outcome,
+    },
+    /// An attempt's timeout fired.
+    Timeout {
+        attempt: u32,
+    },
+    /// A call's backoff is over: try again.
+    Retry {
+        call: u32,
+        generation: u32,
+    },
+    /// A call's hedge delay is over: send a second copy.
+    Hedge {
+        call: u32,
+        generation: u32,
+    },
     /// Time to health-check a replica.
-    Probe { balancer: u32, replica: u32 },
+    Probe {
+        balancer: u32,
+        replica: u32,
+    },
     /// An outlier ejection ends.
-    Readmit { balancer: u32, replica: u32 },
-    /// A call waited too long for a pooled connection.
-    AcquireTimeout { call: u32, generation: u32 },
+    Readmit {
+        balancer: u32,
+        replica: u32,
+    },
+    /// An attempt waited too long for a pooled connection.
+    AcquireTimeout {
+        attempt: u32,
+        generation: u32,
+    },
+    /// A fault begins or ends.
+    FaultStart {
+        fault: u32,
+    },
+    FaultEnd {
+        fault: u32,
+    },
+    /// A datastore promotes a replica after its primary crashed.
+    Promote {
+        datastore: u32,
+        shard: u32,
+    },
     /// A write-behind cache flushes one buffered write.
-    Flush { station: u32, key: u64, epoch: u32 },
+    Flush {
+        station: u32,
+        key: u64,
+        epoch: u32,
+    },
     /// Keys are loaded into a cache.
-    Prewarm { cache: u32, entry: u32 },
+    Prewarm {
+        cache: u32,
+        entry: u32,
+    },
     /// Measurement starts.
     WarmupEnd,
     /// A time-series window closes.
@@ -160,18 +233,52 @@ struct Site {
     target: Target,
     link: u32,
     timeout: Option<Time>,
+    retry: Option<policy::Retry>,
+    hedge: Option<policy::Hedge>,
+    breaker: Option<policy::Breaker>,
+    /// Bulkhead: calls at once per calling station, and their counts.
+    bulkhead: Option<(u32, Vec<u32>)>,
+    stats: SiteStats,
     /// Connection pools of this site: `first + caller_local * per_caller +
     /// target_local`, or `NONE` for no pool.
     pool_first: u32,
     pool_per_caller: u32,
     /// The operation calls from here carry; `None` keeps the request's.
     op: Option<Op>,
+    /// Names, for results.
+    caller: String,
+    callee: String,
 }
 
 impl Site {
     fn new(target: Target, link: u32, timeout: Option<Time>) -> Self {
-        Self { target, link, timeout, pool_first: NONE, pool_per_caller: 0, op: None }
+        Self {
+            target,
+            link,
+            timeout,
+            retry: None,
+            hedge: None,
+            breaker: None,
+            bulkhead: None,
+            stats: SiteStats::default(),
+            pool_first: NONE,
+            pool_per_caller: 0,
+            op: None,
+            caller: String::new(),
+            callee: String::new(),
+        }
     }
+}
+
+/// What a call site did, after warm-up: how much a call was amplified.
+#[derive(Clone, Debug, Default)]
+struct SiteStats {
+    calls: u64,
+    attempts: u64,
+    retries: u64,
+    hedges: u64,
+    budget_denied: u64,
+    fallbacks: u64,
 }
 
 /// A runtime handler step.
@@ -231,14 +338,32 @@ enum ServiceKind {
     Datastore(u32),
 }
 
+/// A logical call: one request from an owner to a target, made of one or
+/// more attempts (retries, hedges).
 struct Call {
     generation: u32,
     owner: Owner,
     site: u32,
-    timer: Option<TimerId>,
     req: Req,
     born: Time,
-    /// Network time spent so far, in ns.
+    /// Network time of the answering attempt, in ns.
+    net: Time,
+    attempts: u32,
+    /// Attempts in flight, at most two (a hedge).
+    live: [u32; 2],
+    last_error: ErrorKind,
+    /// The previous backoff, for decorrelated jitter.
+    backoff: Time,
+    hedge_timer: Option<TimerId>,
+}
+
+/// One try of a call.
+struct Attempt {
+    generation: u32,
+    call: u32,
+    call_generation: u32,
+    timer: Option<TimerId>,
+    sent: Time,
     net: Time,
     /// The balancer it went through and the replica it picked, if any.
     balancer: u32,
@@ -247,6 +372,12 @@ struct Call {
     pool: u32,
     /// The station it is headed for, while it waits for a connection.
     station: u32,
+    /// The calling station, for its bulkhead.
+    bulkhead: u32,
+    /// A half-open breaker's probe.
+    probe: bool,
+    /// Lost on the network: its timeout reports `Lost`.
+    lost: bool,
 }
 
 struct Job {
@@ -254,10 +385,16 @@ struct Job {
     /// answers to calls it no longer waits for are ignored.
     generation: u32,
     station: u32,
-    call: u32,
-    call_generation: u32,
+    attempt: u32,
+    attempt_generation: u32,
     req: Req,
     arrived: Time,
+    /// The station's crash epoch at admission: a crash drops the job.
+    epoch: u32,
+    /// Its index in the station's `present` list, or `NONE` before admission.
+    slot: u32,
+    /// It already passed the station's rate limiter (after a delay).
+    limited: bool,
     /// Start of the current wait, compute or block segment.
     mark: Time,
     pc: u16,
@@ -290,6 +427,8 @@ struct Service {
     handlers: Vec<Vec<Step>>,
     handler_of: [u8; Op::COUNT],
     hold_worker: bool,
+    /// Drop requests whose deadline has passed instead of serving them.
+    deadline_aware: bool,
     /// After its calls, a job goes on without a worker (event-driven
     /// cache nodes) instead of queueing for one.
     continue_without_worker: bool,
@@ -318,6 +457,7 @@ struct World {
     stations: Vec<Station>,
     sites: Vec<Site>,
     links: Vec<Link>,
+    faults: Vec<fault::Fault>,
     caches: Vec<Cache>,
     datastores: Vec<Datastore>,
     pools: Vec<Pool>,
@@ -329,6 +469,9 @@ struct World {
     aside_inflight: std::collections::HashMap<(u32, u64), Vec<(u32, u32)>>,
     jobs: Slab<Job>,
     calls: Slab<Call>,
+    attempts: Slab<Attempt>,
+    /// For shared random choices on the request path (failures, jitter).
+    rng: tailsim_engine::rng::SimRng,
     max_in_flight: usize,
     runaway: Option<String>,
     born: u64,
@@ -342,6 +485,10 @@ struct World {
     window_misses: u64,
     queued_total: TimeWeighted,
     series: Vec<WindowRow>,
+    fault_windows: Vec<crate::result::FaultWindow>,
+    end: Time,
+    /// The time of the event being handled.
+    now: Time,
 }
 
 /// One replication, ready to run.
@@ -374,6 +521,7 @@ impl Simulation {
 
     /// Runs the replication to the end and returns what it measured.
     pub fn run(mut self) -> RunResult {
+        self.world.end = self.stop.until;
         if self.world.measure_from > 0 {
             self.sched.schedule(self.world.measure_from, Event::WarmupEnd);
         }
@@ -389,23 +537,37 @@ impl Model for World {
 
     #[inline]
     fn handle(&mut self, event: Event, sched: &mut Scheduler<Event>) -> ControlFlow<()> {
+        self.now = sched.now();
         match event {
             Event::Arrival { client, epoch } => self.on_arrival(client, epoch, sched),
             Event::UserSend { client, user } => self.send_request(client, user, sched),
             Event::Modulate { client } => self.on_modulate(client, sched),
-            Event::Deliver { job } => self.admit(job, sched),
-            Event::ComputeDone { job } => self.on_compute_done(job, sched),
-            Event::Reply { call, generation, outcome } => self.answer(call, generation, outcome, sched),
-            Event::Timeout { call } => self.on_timeout(call, sched),
+            Event::Deliver { job, generation } => {
+                if self.jobs[job].generation == generation {
+                    self.admit(job, sched)
+                }
+            }
+            Event::ComputeDone { job, generation } => {
+                if self.jobs[job].generation == generation {
+                    self.on_compute_done(job, sched)
+                }
+            }
+            Event::Reply { attempt, generation, outcome } => self.attempt_done(attempt, generation, outcome, sched),
+            Event::Timeout { attempt } => self.on_timeout(attempt, sched),
+            Event::Retry { call, generation } => self.on_retry(call, generation, sched),
+            Event::Hedge { call, generation } => self.on_hedge(call, generation, sched),
             Event::Probe { balancer, replica } => self.on_probe(balancer, replica, sched),
             Event::Readmit { balancer, replica } => self.balancers[balancer as usize].readmit(replica),
-            Event::AcquireTimeout { call, generation } => self.on_acquire_timeout(call, generation, sched),
+            Event::AcquireTimeout { attempt, generation } => self.on_acquire_timeout(attempt, generation, sched),
+            Event::FaultStart { fault } => self.on_fault_start(fault, sched),
+            Event::FaultEnd { fault } => self.on_fault_end(fault, sched),
+            Event::Promote { datastore, shard } => self.on_promote(datastore, shard, sched),
             Event::Flush { station, key, epoch } => self.on_flush(station, key, epoch, sched),
             Event::Prewarm { cache, entry } => self.on_prewarm(cache, entry, sched.now()),
             Event::WarmupEnd => self.on_warmup_end(sched.now()),
             Event::WindowEnd => self.on_window_end(sched),
         }
-        if self.calls.live() > self.max_in_flight || self.jobs.live() > self.max_in_flight {
+        if self.attempts.live() > self.max_in_flight || self.jobs.live() > self.max_in_flight {
             self.runaway = Some(self.runaway_message(sched.now()));
             return ControlFlow::Break(());
         }

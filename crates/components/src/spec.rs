@@ -14,7 +14,9 @@ mod client;
 mod datastore;
 mod dist;
 mod duration;
+mod fault;
 mod network;
+mod resilience;
 mod service;
 
 use std::collections::BTreeMap;
@@ -27,10 +29,15 @@ pub use cache::{CacheModeSpec, CacheSpec, EvictionSpec, PrewarmSpec, TtlSpec, Wr
 pub use client::{
     ArrivalSpec, BurstSpec, ClientSpec, DiurnalSpec, HotspotSpec, KeyDistSpec, KeySpec, OnOffSpec, RatePoint, SpikeSpec,
 };
-pub use datastore::{DatastoreSpec, HotKeySpec, PartitionSpec, ReadPolicySpec, ReplicationSpec};
+pub use datastore::{DatastoreSpec, FailoverSpec, HotKeySpec, PartitionSpec, ReadPolicySpec, ReplicationSpec};
 pub use dist::DistSpec;
 pub use duration::{Duration, ParseDurationError};
+pub use fault::{CrashModeSpec, FaultKindSpec, FaultLinkSpec, FaultSpec, FaultTimingSpec};
 pub use network::{LinkSpec, NetworkSpec};
+pub use resilience::{
+    BackoffSpec, BreakerSpec, BudgetSpec, BulkheadSpec, FallbackSpec, HedgeSpec, JitterSpec, RateLimitAlgorithm,
+    RateLimitSpec, RetryOnSpec, RetrySpec, ShedSpec,
+};
 pub use service::{CallSpec, DisciplineSpec, PoolSpec, ServiceSpec, StepSpec, WaitSpec};
 
 /// The tables whose keys are component names chosen by the user. An
@@ -61,6 +68,9 @@ pub struct ModelSpec {
     /// Link latency and loss between components.
     #[serde(default)]
     pub network: NetworkSpec,
+    /// Faults to inject.
+    #[serde(default)]
+    pub fault: Vec<FaultSpec>,
 }
 
 /// How long to simulate, and how to measure.

@@ -8,6 +8,7 @@ use std::fmt;
 mod client;
 mod data;
 mod graph;
+mod resilience;
 mod service;
 
 use crate::spec::{DistSpec, Duration, ModelSpec};
@@ -238,6 +239,7 @@ pub fn validate(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
         c.datastore(name, d);
     }
     c.network(spec);
+    c.faults(spec);
     if c.errors.is_empty() {
         c.cycles(spec);
     }

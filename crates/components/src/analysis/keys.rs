@@ -164,6 +164,8 @@ mod tests {
             read_policy: ReadPolicySpec::Primary,
             read_your_writes_window: None,
             hot_keys: Vec::new(),
+            failover: None,
+            zones: Vec::new(),
         }
     }
 }

@@ -16,12 +16,17 @@ use super::balancer::Balancer;
 use super::cache::Cache;
 use super::client::{Client, Loop};
 use super::datastore::Datastore;
+use super::fault::{Fault, blackhole, timing_of};
 use super::network::Link;
+use super::policy::{Breaker, Hedge, RateLimiter, Retry};
 use super::pool::Pool;
-use super::station::{JobQueue, Station, StationStats};
-use super::{Event, Op, Service, ServiceKind, ServiceStats, Site, Slab, Step, Target, World};
+use super::station::{JobQueue, Shedding, Station, StationStats};
+use super::{Event, NONE, Op, Service, ServiceKind, ServiceStats, Site, Slab, Step, Target, World};
 use crate::dist::Dist;
-use crate::spec::{CallSpec, DisciplineSpec, ModelSpec, ReplicationSpec, StepSpec, WaitSpec, WritePolicySpec};
+use crate::spec::{
+    CallSpec, DisciplineSpec, FaultKindSpec, ModelSpec, RateLimitSpec, ReplicationSpec, ShedSpec, StepSpec, WaitSpec,
+    WritePolicySpec,
+};
 
 /// Interns links by (from, to) so each pair has one stream.
 struct Links<'a> {
@@ -75,6 +80,12 @@ impl<'a> Builder<'a> {
         let mut site =
             Site::new(self.target(&call.target), self.links.get(caller, &call.target), call.timeout.map(|t| t.0));
         site.op = op;
+        site.caller = caller.to_string();
+        site.callee = call.target.clone();
+        site.retry = call.retry.as_ref().map(Retry::new);
+        site.hedge = call.hedge.as_ref().map(Hedge::new);
+        site.breaker = call.breaker.as_ref().map(Breaker::new);
+        site.bulkhead = call.bulkhead.as_ref().map(|b| (b.max_concurrent, vec![0; caller_stations as usize]));
         if let Some(p) = &call.pool {
             let per_caller = self.stations_behind(&call.target);
             site.pool_first = self.pools.len() as u32;
@@ -96,7 +107,7 @@ impl<'a> Builder<'a> {
                 let (calls, wait) = match step {
                     StepSpec::Compute(d) => return Step::Compute(Dist::new(&d).expect("validated")),
                     StepSpec::CacheAside { cache, origin, single_flight } => {
-                        let lookup = CallSpec { target: cache, timeout: origin.timeout, pool: None };
+                        let lookup = CallSpec { timeout: origin.timeout, ..CallSpec::new(&cache) };
                         return Step::CacheAside {
                             cache: self.site(caller, caller_stations, &lookup, Some(Op::Read)),
                             origin: self.site(caller, caller_stations, &origin, None),
@@ -125,6 +136,15 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// A station's options beyond its queue and workers.
+#[derive(Default)]
+struct StationOptions<'a> {
+    limiter: Option<&'a RateLimitSpec>,
+    shed: Option<&'a ShedSpec>,
+    failure: f64,
+    zone: u32,
+}
+
 fn station(
     service: u32,
     workers: u32,
@@ -132,8 +152,25 @@ fn station(
     discipline: DisciplineSpec,
     speed: f64,
     rng: tailsim_engine::rng::SimRng,
+    options: StationOptions<'_>,
 ) -> Station {
     Station {
+        present: Vec::new(),
+        limiter: options.limiter.map(RateLimiter::new),
+        shed: options.shed.map(|s| Shedding {
+            queue_above: s.queue_above,
+            target: s.sojourn_target.map(|t| t.0),
+            interval: s.interval.0,
+            lifo_above: s.lifo_above,
+            above_since: None,
+        }),
+        failure: options.failure,
+        down: false,
+        blackhole: false,
+        epoch: 0,
+        slow: 1.0,
+        delay_fault: NONE,
+        zone: options.zone,
         service,
         workers,
         busy: 0,
@@ -191,6 +228,26 @@ impl World {
             pools: Vec::new(),
             pool_sites: Vec::new(),
         };
+        // Zones, by name, in order of first mention.
+        let mut zones: Vec<String> = Vec::new();
+        let all_zones = spec
+            .service
+            .values()
+            .flat_map(|s| s.zones.iter())
+            .chain(spec.cache.values().flat_map(|c| c.zones.iter()))
+            .chain(spec.datastore.values().flat_map(|d| d.zones.iter()));
+        for z in all_zones {
+            if !zones.contains(z) {
+                zones.push(z.clone());
+            }
+        }
+        let zone_of = |list: &[String], i: u32| -> u32 {
+            if list.is_empty() {
+                NONE
+            } else {
+                zones.iter().position(|z| *z == list[i as usize % list.len()]).expect("interned") as u32
+            }
+        };
         // Request classes, in client order.
         let mut classes: Vec<String> = Vec::new();
         for (name, c) in &spec.client {
@@ -221,20 +278,27 @@ impl World {
                 handler_of,
                 hold_worker: s.hold_worker,
                 continue_without_worker: false,
+                deadline_aware: s.deadline_aware,
                 priorities: classes.iter().map(|c| s.priorities.get(c).copied().unwrap_or(u32::MAX)).collect(),
                 stats: service_stats(),
             });
             for r in 0..s.replicas {
                 let speed = s.replica_speed.as_ref().map_or(1.0, |v| v[r as usize]);
                 let rng = stream(seed, &format!("service.{name}[{r}]"));
-                stations.push(station(index, s.workers, s.queue_capacity, s.discipline, speed, rng));
+                let options = StationOptions {
+                    limiter: s.rate_limit.as_ref(),
+                    shed: s.shed.as_ref(),
+                    failure: s.failure_probability,
+                    zone: zone_of(&s.zones, r),
+                };
+                stations.push(station(index, s.workers, s.queue_capacity, s.discipline, speed, rng, options));
             }
         }
 
         let mut caches = Vec::new();
         for (name, c) in &spec.cache {
             let index = services.len() as u32;
-            let origin = CallSpec { target: c.origin.clone(), timeout: c.origin_timeout, pool: None };
+            let origin = CallSpec { timeout: c.origin_timeout, ..CallSpec::new(&c.origin) };
             let origin_site = b.site(name, c.replicas, &origin, None);
             let time = Dist::new(&c.service_time).expect("validated");
             let write_tail = match c.write_policy {
@@ -261,12 +325,14 @@ impl World {
                 handler_of: [0, 1, 2, 3, 0],
                 hold_worker: false,
                 continue_without_worker: true,
+                deadline_aware: false,
                 priorities: Vec::new(),
                 stats: service_stats(),
             });
             for r in 0..c.replicas {
                 let rng = stream(seed, &format!("cache.{name}[{r}]"));
-                stations.push(station(index, c.workers, c.queue_capacity, DisciplineSpec::Fifo, 1.0, rng));
+                let options = StationOptions { zone: zone_of(&c.zones, r), ..Default::default() };
+                stations.push(station(index, c.workers, c.queue_capacity, DisciplineSpec::Fifo, 1.0, rng, options));
             }
             caches.push(Cache::new(name.clone(), c, origin_site, stream(seed, &format!("cache.{name}"))));
         }
@@ -303,13 +369,15 @@ impl World {
                 handler_of: [0, 1, 0, 0, 2],
                 hold_worker: true,
                 continue_without_worker: false,
+                deadline_aware: false,
                 priorities: Vec::new(),
                 stats: service_stats(),
             });
             for node in 0..nodes {
                 let (shard, role) = (node / (d.replicas + 1), node % (d.replicas + 1));
                 let rng = stream(seed, &format!("datastore.{name}[{shard}.{role}]"));
-                stations.push(station(index, d.workers, d.queue_capacity, DisciplineSpec::Fifo, 1.0, rng));
+                let options = StationOptions { zone: zone_of(&d.zones, role), ..Default::default() };
+                stations.push(station(index, d.workers, d.queue_capacity, DisciplineSpec::Fifo, 1.0, rng, options));
             }
             datastores.push(Datastore::new(
                 name.clone(),
@@ -344,7 +412,13 @@ impl World {
             .client
             .iter()
             .map(|(name, c)| {
-                let call = CallSpec { target: c.target.clone(), timeout: c.timeout, pool: None };
+                let call = CallSpec {
+                    timeout: c.timeout,
+                    retry: c.retry.clone(),
+                    hedge: c.hedge.clone(),
+                    breaker: c.breaker.clone(),
+                    ..CallSpec::new(&c.target)
+                };
                 let site = b.site(name, 1, &call, None);
                 let class_name = c.class.clone().unwrap_or_else(|| name.clone());
                 let class = classes.iter().position(|k| *k == class_name).expect("interned") as u16;
@@ -352,6 +426,7 @@ impl World {
             })
             .collect();
 
+        let faults = build_faults(spec, &mut b, &stations, &zones, seed);
         let mut world = World {
             measure_from: warmup,
             measuring: warmup == 0,
@@ -361,6 +436,7 @@ impl World {
             stations,
             sites: b.sites,
             links: b.links.links,
+            faults,
             caches,
             datastores,
             pools: b.pools,
@@ -368,6 +444,8 @@ impl World {
             aside_inflight: HashMap::new(),
             jobs: Slab::default(),
             calls: Slab::default(),
+            attempts: Slab::default(),
+            rng: stream(seed, "requests"),
             max_in_flight: spec.sim.max_in_flight.min(usize::MAX as u64) as usize,
             runaway: None,
             born: 0,
@@ -380,6 +458,9 @@ impl World {
             window_misses: 0,
             queued_total: TimeWeighted::new(0, 0),
             series: Vec::new(),
+            fault_windows: Vec::new(),
+            end: spec.sim.duration.0,
+            now: 0,
         };
         let sched = world.first_events();
         (world, sched)
@@ -423,6 +504,79 @@ impl World {
                 sched.schedule(*at, Event::Prewarm { cache: c as u32, entry: e as u32 });
             }
         }
+        for (f, fault) in self.faults.iter_mut().enumerate() {
+            let at = fault.first_start();
+            sched.schedule(at, Event::FaultStart { fault: f as u32 });
+        }
         sched
     }
+}
+
+/// Resolves each fault's stations (a component, one replica, or a zone)
+/// and links (a named link, or those a partition cuts).
+fn build_faults(
+    spec: &ModelSpec,
+    b: &mut Builder<'_>,
+    stations: &[Station],
+    zones: &[String],
+    seed: u64,
+) -> Vec<Fault> {
+    spec.fault
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let mut targets = Vec::new();
+            let mut label = format!("{:?}", f.kind).to_lowercase();
+            if let Some(t) = &f.target {
+                let (name, replica) = match t.split_once('[') {
+                    Some((n, r)) => (n, r.trim_end_matches(']').parse::<u32>().ok()),
+                    None => (t.as_str(), None),
+                };
+                let name = b.balancers.get(name).map_or(name, |&(_, s)| s);
+                let (svc, count) = b.services[name];
+                let first = stations.iter().position(|st| st.service == svc).unwrap_or(0) as u32;
+                match replica {
+                    Some(r) => targets.push(first + r),
+                    None => targets.extend(first..first + count),
+                }
+                label = format!("{label} {t}");
+            }
+            if let Some(z) = &f.zone {
+                let zi = zones.iter().position(|x| x == z).map_or(NONE, |p| p as u32);
+                targets.extend((0..stations.len() as u32).filter(|&s| zi != NONE && stations[s as usize].zone == zi));
+                label = format!("{label} zone {z}");
+            }
+            let mut links = Vec::new();
+            if let Some(l) = &f.link {
+                links.push(b.links.get(&l.from, &l.to));
+                label = format!("{label} {}->{}", l.from, l.to);
+            }
+            if f.kind == FaultKindSpec::Partition {
+                let group_of = |name: &str| f.groups.iter().position(|g| g.iter().any(|n| n == name));
+                for (li, link) in b.links.links.iter().enumerate() {
+                    if let (Some(a), Some(c)) = (group_of(&link.from), group_of(&link.to))
+                        && a != c
+                    {
+                        links.push(li as u32);
+                    }
+                }
+                let groups: Vec<String> = f.groups.iter().map(|g| g.join("+")).collect();
+                label = format!("partition {}", groups.join(" | "));
+            }
+            Fault {
+                kind: f.kind,
+                label,
+                stations: targets,
+                links,
+                timing: timing_of(f),
+                factor: f.factor.unwrap_or(1.0),
+                delay: f.delay.as_ref().map(|d| Dist::new(d).expect("validated")),
+                probability: f.probability.unwrap_or(0.0),
+                blackhole: blackhole(f.on_crash),
+                active: false,
+                since: 0,
+                rng: stream(seed, &format!("fault[{i}]")),
+            }
+        })
+        .collect()
 }

@@ -108,6 +108,21 @@ impl Cache {
         self.stores[node as usize].insert(key, expires, fetch, &mut self.rng);
     }
 
+    /// Node `node` crashed: its contents, fetches in flight and unflushed
+    /// write-behind writes are gone.
+    pub fn crash(&mut self, node: u32, measuring: bool) {
+        let n = node as usize;
+        let (policy, capacity) = (self.stores[n].policy(), self.stores[n].capacity());
+        self.stores[n] = Store::new(policy, capacity);
+        self.inflight[n].clear();
+        self.refreshing[n].clear();
+        if measuring {
+            self.stats.writes_lost += self.buffered[n];
+        }
+        self.buffered[n] = 0;
+        self.flush_epoch[n] = self.flush_epoch[n].wrapping_add(1);
+    }
+
     /// Forgets what was measured during warm-up.
     pub fn reset(&mut self) {
         self.stats = CacheStats::default();

@@ -31,6 +31,10 @@ pub enum Loop {
 
 pub struct Client {
     pub name: String,
+    /// A limiter on what it sends.
+    pub limiter: Option<super::policy::RateLimiter>,
+    /// Its requests' end-to-end deadline.
+    pub deadline: Option<Time>,
     /// Index of the call site (target, link, timeout) of its requests.
     pub site: u32,
     pub class: u16,
@@ -50,8 +54,10 @@ pub struct ClientStats {
     pub latency_err: LatencyHistogram,
     /// Summed network time of answered requests, in ns.
     pub network_sum: u128,
-    /// Successes served from expired cache entries.
+    /// Successes served from expired cache entries or stale fallbacks.
     pub stale: u64,
+    /// Successes answered by a breaker's default fallback.
+    pub fallback: u64,
 }
 
 impl Client {
@@ -81,6 +87,8 @@ impl Client {
         };
         Self {
             name,
+            limiter: spec.rate_limit.as_ref().map(super::policy::RateLimiter::new),
+            deadline: spec.deadline.map(|d| d.0),
             site,
             class,
             write_fraction: spec.write_fraction,
@@ -95,6 +103,7 @@ impl Client {
                 latency_err: LatencyHistogram::new(),
                 network_sum: 0,
                 stale: 0,
+                fallback: 0,
             },
         }
     }
@@ -182,6 +191,6 @@ impl Client {
         let key = self.keys.sample(&mut self.rng, now);
         let write = self.write_fraction > 0.0 && unit(&mut self.rng) < self.write_fraction;
         let op = if write { super::Op::Write } else { super::Op::Read };
-        super::Req { key, origin: 0, class: self.class, op, version: 0 }
+        super::Req { key, class: self.class, op, ..Default::default() }
     }
 }

@@ -68,10 +68,10 @@ impl Partitioner {
     }
 }
 
-/// Per key: when its newest write committed, and what each replica applied.
+/// Per key: when its newest write committed, and the newest write each
+/// node has applied.
 struct Versions {
     latest: Time,
-    /// Indexed by replica (node - 1).
     applied: Vec<Time>,
 }
 
@@ -105,6 +105,13 @@ pub struct Datastore {
     versions: HashMap<u64, Versions>,
     /// The call site replication uses.
     pub replication_site: u32,
+    /// Each shard's current primary (a node index).
+    primary_of: Vec<u32>,
+    /// Writes sent to each node (shard * nodes + node) and not yet applied.
+    pending: Vec<u64>,
+    /// Detection plus promotion time, if primaries fail over.
+    failover: Option<Time>,
+    asynchronous: bool,
     rng: SimRng,
     pub stats: DatastoreStats,
 }
@@ -128,6 +135,10 @@ impl Datastore {
             sessions: HashMap::new(),
             versions: HashMap::new(),
             replication_site,
+            primary_of: vec![0; spec.shards as usize],
+            pending: vec![0; (spec.shards * (spec.replicas + 1)) as usize],
+            failover: spec.failover.as_ref().map(|f| f.detection.0 + f.promotion.0),
+            asynchronous: spec.replication == crate::spec::ReplicationSpec::Async,
             rng,
             stats: DatastoreStats {
                 replica_reads: 0,
@@ -152,59 +163,107 @@ impl Datastore {
         self.partitioner.shard_of(key)
     }
 
-    /// The node (0 = primary) of `shard` that serves `req` at `now`;
-    /// `load(node)` is a node's current load, for power of two.
-    pub fn node_for(&mut self, req: &Req, now: Time, load: impl Fn(u32) -> u64) -> u32 {
-        if req.op == Op::Write || self.nodes == 1 {
-            if req.op == Op::Write && self.read_policy == ReadPolicySpec::ReadYourWrites {
-                self.sessions.insert(req.origin, now);
-            }
-            return 0;
+    /// The node of `shard` that serves `req` at `now`; `load(node)` is a
+    /// node's current load, for power of two.
+    pub fn node_for(&mut self, shard: u32, req: &Req, now: Time, load: impl Fn(u32) -> u64) -> u32 {
+        let primary = self.primary_of[shard as usize];
+        if req.op == Op::Write && self.read_policy == ReadPolicySpec::ReadYourWrites {
+            self.sessions.insert(req.origin, now);
         }
-        let replicas = self.nodes - 1;
+        if req.op == Op::Write || self.nodes == 1 {
+            return primary;
+        }
+        // A replica other than the primary, uniformly.
+        let any = |rng: &mut SimRng| {
+            let r = rng.random_range(0..self.nodes - 1);
+            if r >= primary { r + 1 } else { r }
+        };
         match self.read_policy {
-            ReadPolicySpec::Primary => 0,
-            ReadPolicySpec::AnyReplica => 1 + self.rng.random_range(0..replicas),
+            ReadPolicySpec::Primary => primary,
+            ReadPolicySpec::AnyReplica => any(&mut self.rng),
             ReadPolicySpec::PowerOfTwo => {
-                let a = 1 + self.rng.random_range(0..replicas);
-                let b = 1 + self.rng.random_range(0..replicas);
+                let a = any(&mut self.rng);
+                let b = any(&mut self.rng);
                 if load(b) < load(a) { b } else { a }
             }
             ReadPolicySpec::ReadYourWrites => match self.sessions.get(&req.origin) {
-                Some(&w) if now.saturating_sub(w) < self.ryw_window => 0,
-                _ => 1 + self.rng.random_range(0..replicas),
+                Some(&w) if now.saturating_sub(w) < self.ryw_window => primary,
+                _ => any(&mut self.rng),
             },
         }
     }
 
-    /// The primary committed a write of `key` at `now`.
-    pub fn commit(&mut self, key: u64, now: Time) {
-        let replicas = (self.nodes - 1) as usize;
-        let v = self.versions.entry(key).or_insert_with(|| Versions { latest: 0, applied: vec![0; replicas] });
-        v.latest = now;
+    /// The replicas of `shard` (every node but the primary), as node indices.
+    pub fn replicas_of(&self, shard: u32) -> impl Iterator<Item = u32> + '_ {
+        let primary = self.primary_of[shard as usize];
+        (0..self.nodes).filter(move |&n| n != primary)
     }
 
-    /// Replica `node` applied the write of `key` committed at `version`.
-    pub fn apply(&mut self, key: u64, node: u32, version: Time) {
+    /// The primary of `shard` committed a write of `key` at `now`.
+    pub fn commit(&mut self, key: u64, shard: u32, now: Time) {
+        let nodes = self.nodes as usize;
+        let primary = self.primary_of[shard as usize] as usize;
+        let v = self.versions.entry(key).or_insert_with(|| Versions { latest: 0, applied: vec![0; nodes] });
+        v.latest = now;
+        v.applied[primary] = now;
+    }
+
+    /// A write is on its way to node `local` (shard * nodes + node).
+    pub fn replication_sent(&mut self, local: u32) {
+        self.pending[local as usize] += 1;
+    }
+
+    /// Node `local` applied the write of `key` committed at `version`.
+    pub fn apply(&mut self, key: u64, local: u32, version: Time) {
+        let p = &mut self.pending[local as usize];
+        *p = p.saturating_sub(1);
         if let Some(v) = self.versions.get_mut(&key) {
-            let a = &mut v.applied[node as usize - 1];
+            let a = &mut v.applied[(local % self.nodes) as usize];
             *a = (*a).max(version);
         }
     }
 
-    /// Counts a read of `key` answered by `node` at `now`, and whether it
-    /// was stale.
-    pub fn read_served(&mut self, key: u64, node: u32, now: Time, measuring: bool) {
-        if node == 0 || !measuring {
+    /// Counts a read of `key` answered by node `local` at `now`, and whether
+    /// it was stale.
+    pub fn read_served(&mut self, key: u64, local: u32, now: Time, measuring: bool) {
+        let (shard, node) = (local / self.nodes, local % self.nodes);
+        if node == self.primary_of[shard as usize] || !measuring {
             return;
         }
         self.stats.replica_reads += 1;
         if let Some(v) = self.versions.get(&key)
-            && v.applied[node as usize - 1] < v.latest
+            && v.applied[node as usize] < v.latest
         {
             self.stats.stale_reads += 1;
             self.stats.stale_age.record(now.saturating_sub(v.latest));
         }
+    }
+
+    /// Node `local` crashed. If it was its shard's primary and primaries fail
+    /// over, returns when the promotion completes.
+    pub fn primary_crashed(&mut self, local: u32) -> Option<Time> {
+        self.pending[local as usize] = 0;
+        let (shard, node) = (local / self.nodes, local % self.nodes);
+        (node == self.primary_of[shard as usize] && self.nodes > 1).then_some(self.failover?)
+    }
+
+    /// Promotes the first live replica of `shard`. With asynchronous
+    /// replication, the writes it had not applied were acknowledged and are
+    /// now lost.
+    pub fn promote(&mut self, shard: u32, alive: impl Fn(u32) -> bool, measuring: bool) {
+        let old = self.primary_of[shard as usize];
+        let Some(new) = (0..self.nodes).find(|&n| n != old && alive(n)) else { return };
+        let local = (shard * self.nodes + new) as usize;
+        if self.asynchronous && measuring {
+            self.stats.lost_writes += self.pending[local];
+        }
+        self.pending[local] = 0;
+        self.primary_of[shard as usize] = new;
+    }
+
+    /// A crashed node is back: it rejoins as a replica.
+    pub fn node_recovered(&mut self, local: u32) {
+        self.pending[local as usize] = 0;
     }
 
     pub fn reset(&mut self) {
@@ -228,9 +287,10 @@ impl super::World {
 
     /// The primary commits a write.
     pub(super) fn commit(&mut self, job: u32, now: Time) -> super::Next {
-        let (d, _) = self.datastore_of_job(job);
+        let (d, local) = self.datastore_of_job(job);
         let key = self.jobs[job].req.key;
-        self.datastores[d as usize].commit(key, now);
+        let ds = &mut self.datastores[d as usize];
+        ds.commit(key, local / ds.nodes, now);
         super::Next::Continue
     }
 
@@ -243,22 +303,35 @@ impl super::World {
     ) -> super::Next {
         let (d, local) = self.datastore_of_job(job);
         let ds = &self.datastores[d as usize];
-        let replicas = ds.nodes - 1;
-        if replicas == 0 {
+        let shard = local / ds.nodes;
+        let replicas: Vec<u32> = ds.replicas_of(shard).collect();
+        if replicas.is_empty() {
             return super::Next::Continue;
         }
-        let site = ds.replication_site;
-        let first = self.jobs[job].station - local % ds.nodes + 1;
+        let (site, nodes) = (ds.replication_site, ds.nodes);
+        let first = self.jobs[job].station - local;
         self.jobs[job].req.version = sched.now();
-        self.wait_on_calls(job, site, replicas, needed, Some(first), sched)
+        self.block(job, replicas.len() as u32, needed, sched);
+        let j = &mut self.jobs[job];
+        let owner = super::Owner::Job { job, generation: j.generation };
+        let req = j.req;
+        if needed == 0 {
+            j.generation = j.generation.wrapping_add(1);
+        }
+        for node in replicas {
+            let target = shard * nodes + node;
+            self.datastores[d as usize].replication_sent(target);
+            let call = self.new_call(site, owner, req, sched);
+            self.start_attempt(call, first + target, false, sched);
+        }
+        if needed == 0 { super::Next::Continue } else { super::Next::Wait }
     }
 
     /// A replica has applied a write.
     pub(super) fn apply(&mut self, job: u32) -> super::Next {
         let (d, local) = self.datastore_of_job(job);
         let req = self.jobs[job].req;
-        let ds = &mut self.datastores[d as usize];
-        ds.apply(req.key, local % ds.nodes, req.version);
+        self.datastores[d as usize].apply(req.key, local, req.version);
         super::Next::Continue
     }
 }

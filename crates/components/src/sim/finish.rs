@@ -5,8 +5,8 @@ use tailsim_engine::scheduler::RunOutcome;
 use super::ServiceKind;
 use super::World;
 use crate::result::{
-    BalancerResult, CacheResult, ClientResult, Conservation, DatastoreResult, PoolResult, ReplicaResult, RunResult,
-    ServiceResult, ShardResult,
+    BalancerResult, CacheResult, ClientResult, Conservation, DatastoreResult, HopResult, PoolResult, ReplicaResult,
+    RunResult, ServiceResult, ShardResult,
 };
 
 impl World {
@@ -16,6 +16,7 @@ impl World {
             born: self.born,
             settled: self.settled,
             calls_in_flight: self.calls.live() as u64,
+            attempts_in_flight: self.attempts.live() as u64,
             jobs_in_system: self.jobs.live() as u64,
         };
         let clients = self
@@ -30,8 +31,11 @@ impl World {
                 latency_err: c.stats.latency_err,
                 network_sum_ns: c.stats.network_sum,
                 stale: c.stats.stale,
+                fallback: c.stats.fallback,
             })
             .collect();
+        self.close_fault_windows(end);
+        let hops = self.hop_results();
         let caches = self.cache_results();
         let datastores = self.datastore_results(end);
         let pools = self.pool_results(end);
@@ -75,6 +79,10 @@ impl World {
                             queue_max: st.stats.queued.max(),
                         })
                         .collect(),
+                    shed: sts.iter().map(|st| st.stats.shed).sum(),
+                    rate_limited: sts.iter().map(|st| st.stats.rate_limited).sum(),
+                    expired: sts.iter().map(|st| st.stats.expired).sum(),
+                    crashed: sts.iter().map(|st| st.stats.crashed).sum(),
                 }
             })
             .collect();
@@ -103,14 +111,34 @@ impl World {
             caches,
             datastores,
             pools,
+            hops,
             series: self.series,
             window: self.window.width(),
-            faults: Vec::new(),
+            faults: std::mem::take(&mut self.fault_windows),
         }
     }
 }
 
 impl World {
+    fn hop_results(&self) -> Vec<HopResult> {
+        self.sites
+            .iter()
+            .filter(|s| !s.caller.is_empty())
+            .map(|s| HopResult {
+                caller: s.caller.clone(),
+                target: s.callee.clone(),
+                calls: s.stats.calls,
+                attempts: s.stats.attempts,
+                retries: s.stats.retries,
+                hedges: s.stats.hedges,
+                budget_denied: s.stats.budget_denied,
+                fallbacks: s.stats.fallbacks,
+                breaker_opens: s.breaker.as_ref().map_or(0, |b| b.opened),
+                breaker_rejections: s.breaker.as_ref().map_or(0, |b| b.rejected),
+            })
+            .collect()
+    }
+
     fn cache_results(&mut self) -> Vec<CacheResult> {
         self.caches
             .iter_mut()

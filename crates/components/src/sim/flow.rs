@@ -1,9 +1,8 @@
-//! How requests move: clients send, calls route (through balancers, caches'
-//! key hashing, datastores' shards and read policies), wait for pooled
-//! connections, cross links; stations admit and serve; handlers step
-//! through their steps; answers come back.
+//! How requests move at stations: clients send, stations admit (or refuse,
+//! shed, rate-limit, reject), workers run handlers step by step, jobs finish
+//! and answer over their link.
 //!
-//! Zero-latency hops are handled at once rather than as events: a call
+//! Zero-latency hops are handled at once rather than as events: a request
 //! reaches its station, and an answer its caller, in the same instant. To
 //! keep that safe, a function that hands a request on does so as its last
 //! action, and the calls of a parallel step are delivered as events.
@@ -11,7 +10,9 @@
 use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::time::{Time, as_secs_f64, from_nanos_f64};
 
-use super::{Answer, Call, Event, Job, NONE, Next, Op, Outcome, Owner, Req, ServiceKind, Step, Target, World};
+use super::policy::Limit;
+use super::{Answer, Event, Job, NONE, Next, Op, Outcome, Owner, Req, ServiceKind, Step, World};
+use crate::dist::unit;
 use crate::result::{ErrorKind, WindowRow};
 
 impl World {
@@ -44,197 +45,139 @@ impl World {
     /// A client (or closed-loop user) sends a request.
     pub(super) fn send_request(&mut self, client: u32, user: u32, sched: &mut Scheduler<Event>) {
         let now = sched.now();
+        let measuring = now >= self.measure_from;
         let c = &mut self.clients[client as usize];
-        if now >= self.measure_from {
+        if measuring {
             c.stats.sent += 1;
         }
         self.born += 1;
+        if let Some(l) = &mut c.limiter
+            && l.check(now) != Limit::Pass
+        {
+            // Refused before it left: it fails at once.
+            self.settled += 1;
+            if measuring {
+                self.record_client(client, 0, 0, Err(ErrorKind::RateLimited));
+            }
+            if user != NONE {
+                let think = self.clients[client as usize].think();
+                sched.schedule_in(think.max(1), Event::UserSend { client, user });
+            }
+            return;
+        }
         let mut req = c.new_request(now);
         req.origin = ((client as u64) << 32) | user as u64;
+        if let Some(d) = c.deadline {
+            req.deadline = now.saturating_add(d);
+        }
         let site = c.site;
         let call = self.new_call(site, Owner::Client { client, user }, req, sched);
-        self.dispatch(call, NONE, true, sched);
+        self.start_attempt(call, NONE, true, sched);
     }
 
     /// Fire and forget: a call nobody waits for.
     pub(super) fn start_detached(&mut self, site: u32, owner: Owner, req: Req, sched: &mut Scheduler<Event>) {
         let call = self.new_call(site, owner, req, sched);
-        self.dispatch(call, NONE, false, sched);
+        self.start_attempt(call, NONE, false, sched);
     }
 
-    /// Creates a call from `site` and arms its timeout; [`dispatch`] sends it.
-    fn new_call(&mut self, site: u32, owner: Owner, mut req: Req, sched: &mut Scheduler<Event>) -> u32 {
-        let now = sched.now();
-        let s = &self.sites[site as usize];
-        if let Some(op) = s.op {
-            req.op = op;
-        }
-        let timeout = s.timeout;
-        let call = self.calls.insert_with(|prev| Call {
-            // Generations survive slot reuse, so stale answers stay stale.
-            generation: prev.map_or(0, |p| p.generation),
-            owner,
-            site,
-            timer: None,
-            req,
-            born: now,
-            net: 0,
-            balancer: NONE,
-            replica: NONE,
-            pool: NONE,
-            station: NONE,
-        });
-        if let Some(t) = timeout {
-            self.calls[call].timer = Some(sched.schedule_timer_in(t, Event::Timeout { call }));
-        }
-        call
+    /// Whether the attempt a job serves was cancelled or ended.
+    #[inline]
+    fn orphaned(&self, job: u32) -> bool {
+        let j = &self.jobs[job];
+        self.attempts[j.attempt].generation != j.attempt_generation
     }
 
-    /// Routes a call to a station, takes a pooled connection if its site has
-    /// a pool (or waits for one), and sends it. `station` names the target
-    /// for probes and replication. With `now_ok`, a zero-latency request is
-    /// admitted at once; otherwise it arrives as an event.
-    fn dispatch(&mut self, call: u32, station: u32, now_ok: bool, sched: &mut Scheduler<Event>) {
-        let station = if station == NONE { self.route(call, sched.now()) } else { station };
-        let site = &self.sites[self.calls[call].site as usize];
-        if site.pool_first != NONE {
-            let target_svc = &self.services[self.stations[station as usize].service as usize];
-            let target_local = station - target_svc.first_station;
-            let caller_local = match self.calls[call].owner {
-                Owner::Job { job, .. } => {
-                    let st = self.jobs[job].station;
-                    st - self.services[self.stations[st as usize].service as usize].first_station
-                }
-                _ => 0,
-            };
-            let pool = site.pool_first + caller_local * site.pool_per_caller + target_local;
-            let now = sched.now();
-            let c = &mut self.calls[call];
-            c.pool = pool;
-            let p = &mut self.pools[pool as usize];
-            if !p.try_acquire(now, self.measuring) {
-                c.station = station;
-                let generation = c.generation;
-                p.wait(call, generation, now);
-                let at = now + p.acquire_timeout;
-                sched.schedule(at, Event::AcquireTimeout { call, generation });
-                return;
-            }
-        }
-        self.send(call, station, now_ok, sched);
-    }
-
-    /// The station a call goes to.
-    fn route(&mut self, call: u32, now: Time) -> u32 {
-        let c = &self.calls[call];
-        let target = self.sites[c.site as usize].target;
-        let req = c.req;
-        match target {
-            Target::Station => unreachable!("station targets name their station"),
-            Target::Balancer(b) => {
-                let bal = &mut self.balancers[b as usize];
-                let r = bal.pick(req.key, req.origin);
-                bal.sent(r);
-                let c = &mut self.calls[call];
-                c.balancer = b;
-                c.replica = r;
-                self.services[bal.service as usize].first_station + r
-            }
-            Target::Service(s) => {
-                let svc = &mut self.services[s as usize];
-                match svc.kind {
-                    ServiceKind::Plain => {
-                        let r = svc.cursor;
-                        svc.cursor = if r + 1 >= svc.replicas { 0 } else { r + 1 };
-                        svc.first_station + r
-                    }
-                    ServiceKind::Cache(k) => svc.first_station + self.caches[k as usize].node_of(req.key),
-                    ServiceKind::Datastore(d) => {
-                        let first = svc.first_station;
-                        let ds = &mut self.datastores[d as usize];
-                        let key = if req.op == Op::Replicate { req.key } else { ds.effective_key(req.key) };
-                        self.calls[call].req.key = key;
-                        let shard = ds.shard_of(key);
-                        let base = first + shard * ds.nodes;
-                        let stations = &self.stations;
-                        let node = ds.node_for(&req, now, |n| stations[(base + n) as usize].stats.present.value());
-                        base + node
-                    }
-                }
-            }
-        }
-    }
-
-    /// Sends a routed call over its link.
-    fn send(&mut self, call: u32, station: u32, now_ok: bool, sched: &mut Scheduler<Event>) {
-        let link = self.sites[self.calls[call].site as usize].link;
-        let Some(delay) = self.links[link as usize].transit() else {
-            return; // lost: only the caller's timeout will notice
-        };
-        let c = &mut self.calls[call];
-        c.net += delay;
-        let (generation, probe, req) = (c.generation, matches!(c.owner, Owner::Probe { .. }), c.req);
-        let job = self.jobs.insert_with(|prev| Job {
-            generation: prev.map_or(0, |p| p.generation),
-            station,
-            call,
-            call_generation: generation,
-            req,
-            arrived: 0,
-            mark: 0,
-            pc: 0,
-            phase: 0,
-            holds_worker: false,
-            probe,
-            leads_fetch: false,
-            outstanding: 0,
-            successes: 0,
-            failures: 0,
-            needed: 0,
-            last_error: ErrorKind::Timeout,
-            wait_ns: 0,
-            compute_ns: 0,
-            downstream_ns: 0,
-        });
-        if delay == 0 && now_ok {
-            self.admit(job, sched);
-        } else {
-            sched.schedule_in(delay, Event::Deliver { job });
-        }
-    }
-
-    /// A request reaches its station: served, queued, or rejected.
+    /// A request reaches its station: served, queued, or turned away.
     pub(super) fn admit(&mut self, job: u32, sched: &mut Scheduler<Event>) {
         let now = sched.now();
+        if self.orphaned(job) {
+            return self.free_job(job); // its caller cancelled it on the way
+        }
+        let j = &self.jobs[job];
+        let (station, class, deadline) = (j.station, j.req.class, j.req.deadline);
+        let svc_index = self.stations[station as usize].service as usize;
+        let st = &mut self.stations[station as usize];
+        let refuse = |st: &super::station::Station| if st.blackhole { None } else { Some(ErrorKind::Crashed) };
+        let turned_away = if st.down {
+            if self.measuring {
+                st.stats.crashed += 1;
+            }
+            Some(refuse(st))
+        } else if self.services[svc_index].deadline_aware && now >= deadline {
+            if self.measuring {
+                st.stats.expired += 1;
+            }
+            Some(Some(ErrorKind::DeadlineExceeded))
+        } else if st.shed.as_ref().and_then(|s| s.queue_above).is_some_and(|n| st.queue.len() >= n as usize) {
+            if self.measuring {
+                st.stats.shed += 1;
+            }
+            Some(Some(ErrorKind::Shed))
+        } else {
+            None
+        };
+        if let Some(error) = turned_away {
+            return self.turn_away(job, error, sched);
+        }
+        if !self.jobs[job].limited
+            && let Some(l) = &mut st.limiter
+        {
+            match l.check(now) {
+                Limit::Pass => {}
+                Limit::Delay(d) => {
+                    let j = &mut self.jobs[job];
+                    j.limited = true;
+                    let generation = j.generation;
+                    sched.schedule_in(d, Event::Deliver { job, generation });
+                    return;
+                }
+                Limit::Reject => {
+                    if self.measuring {
+                        st.stats.rate_limited += 1;
+                    }
+                    return self.turn_away(job, Some(ErrorKind::RateLimited), sched);
+                }
+            }
+        }
         let measuring = self.measuring;
         let j = &mut self.jobs[job];
         j.arrived = now;
         j.mark = now;
-        let (station, class) = (j.station, j.req.class);
-        let st = &mut self.stations[station as usize];
-        if st.has_free_worker() {
+        j.epoch = st.epoch;
+        if st.has_free_worker() || st.has_queue_room() {
+            j.slot = st.present.len() as u32;
+            st.present.push(job);
             if measuring {
                 st.stats.arrivals += 1;
             }
             st.stats.present.increment(now);
+        }
+        if st.has_free_worker() {
             self.start(job, sched);
         } else if st.has_queue_room() {
             if measuring {
-                st.stats.arrivals += 1;
                 st.stats.waited += 1;
             }
-            st.stats.present.increment(now);
             st.stats.queued.increment(now);
             self.queued_total.increment(now);
-            let priority = self.services[st.service as usize].priorities.get(class as usize).copied().unwrap_or(0);
+            let priority = self.services[svc_index].priorities.get(class as usize).copied().unwrap_or(0);
             st.queue.push(job, priority);
         } else {
             if measuring {
                 st.stats.rejected += 1;
             }
-            let Job { call, call_generation, .. } = self.jobs[job];
-            self.free_job(job);
-            self.reply(call, call_generation, Err(ErrorKind::Rejected), sched);
+            self.turn_away(job, Some(ErrorKind::Rejected), sched);
+        }
+    }
+
+    /// Answers a job that never entered its station with `error`, or drops
+    /// it silently when `error` is `None` (a blackholed crash).
+    fn turn_away(&mut self, job: u32, error: Option<ErrorKind>, sched: &mut Scheduler<Event>) {
+        let Job { attempt, attempt_generation, station, .. } = self.jobs[job];
+        self.free_job(job);
+        if let Some(e) = error {
+            self.reply(attempt, attempt_generation, station, Err(e), sched);
         }
     }
 
@@ -244,10 +187,16 @@ impl World {
         let j = &mut self.jobs[job];
         j.wait_ns += now - j.mark;
         j.holds_worker = true;
-        let st = &mut self.stations[j.station as usize];
+        let (station, attempt, probe) = (j.station, j.attempt, j.probe);
+        let st = &mut self.stations[station as usize];
         st.busy += 1;
         st.stats.busy.increment(now);
-        if j.probe {
+        // Tied requests: the copy that starts first cancels the others.
+        let call = self.attempts[attempt].call;
+        if self.sites[self.calls[call].site as usize].hedge.as_ref().is_some_and(|h| h.tied) {
+            self.cancel_other_copies(call, attempt, sched);
+        }
+        if probe {
             self.finish_job(job, Ok(Answer::Done), sched);
         } else {
             self.run_job(job, sched);
@@ -273,14 +222,20 @@ impl World {
         let svc = &self.services[st.service as usize];
         let handler = &svc.handlers[svc.handler_of[j.req.op as usize] as usize];
         let Some(step) = handler.get(j.pc as usize) else {
+            // Done: an injected error may still fail it.
+            if st.failure > 0.0 && unit(&mut st.rng) < st.failure {
+                return Next::Finish(Err(ErrorKind::ServerError));
+            }
             return Next::Finish(Ok(Answer::Done));
         };
         j.mark = now;
         match *step {
             Step::Compute(ref d) => {
                 let t = d.sample(&mut st.rng);
-                let t = if st.speed == 1.0 { t } else { from_nanos_f64(t as f64 / st.speed) };
-                sched.schedule_in(t, Event::ComputeDone { job });
+                let factor = st.slow / st.speed;
+                let t = if factor == 1.0 { t } else { from_nanos_f64(t as f64 * factor) };
+                let generation = j.generation;
+                sched.schedule_in(t, Event::ComputeDone { job, generation });
                 Next::Wait
             }
             Step::Calls { first, count, needed } => self.wait_on_calls(job, first, count, needed, None, sched),
@@ -327,7 +282,7 @@ impl World {
             let call = self.new_call(site, owner, req, sched);
             // A lone awaited call may be served at once; several go out as
             // events so none is answered while the others are being made.
-            self.dispatch(call, station, count == 1 && needed > 0, sched);
+            self.start_attempt(call, station, count == 1 && needed > 0, sched);
         }
         if needed == 0 { Next::Continue } else { Next::Wait }
     }
@@ -355,7 +310,7 @@ impl World {
         let owner = Owner::Job { job, generation: j.generation };
         let req = j.req;
         let call = self.new_call(site, owner, req, sched);
-        self.dispatch(call, NONE, true, sched);
+        self.start_attempt(call, NONE, true, sched);
     }
 
     pub(super) fn on_compute_done(&mut self, job: u32, sched: &mut Scheduler<Event>) {
@@ -426,16 +381,80 @@ impl World {
         }
     }
 
-    /// A worker of `station` is free: count it and serve the next in line.
+    /// A worker of `station` is free: count it and serve the next in line,
+    /// dropping queued jobs that were cancelled, have outlived their
+    /// caller's deadline, or (CoDel) waited too long.
     pub(super) fn release_worker(&mut self, station: u32, sched: &mut Scheduler<Event>) {
         let now = sched.now();
         let st = &mut self.stations[station as usize];
         st.busy -= 1;
         st.stats.busy.decrement(now);
-        if let Some(next) = st.queue.pop() {
+        while let Some(next) = self.stations[station as usize].next_job() {
+            let st = &mut self.stations[station as usize];
             st.stats.queued.decrement(now);
             self.queued_total.decrement(now);
-            self.start(next, sched);
+            if self.orphaned(next) {
+                self.drop_job(next);
+                continue;
+            }
+            let j = &self.jobs[next];
+            let waited = now - j.mark;
+            let st = &mut self.stations[station as usize];
+            if self.services[st.service as usize].deadline_aware && now >= j.req.deadline && j.pc == 0 {
+                if self.measuring {
+                    st.stats.expired += 1;
+                }
+                self.finish_unserved(next, ErrorKind::DeadlineExceeded, sched);
+                continue;
+            }
+            if let Some(shed) = &mut st.shed
+                && let Some(target) = shed.target
+            {
+                if waited <= target {
+                    shed.above_since = None;
+                } else {
+                    let since = *shed.above_since.get_or_insert(now + shed.interval);
+                    if now >= since && j.pc == 0 {
+                        if self.measuring {
+                            st.stats.shed += 1;
+                        }
+                        self.finish_unserved(next, ErrorKind::Shed, sched);
+                        continue;
+                    }
+                }
+            }
+            return self.start(next, sched);
+        }
+    }
+
+    /// Answers a queued job with an error without serving it.
+    fn finish_unserved(&mut self, job: u32, error: ErrorKind, sched: &mut Scheduler<Event>) {
+        let Job { attempt, attempt_generation, station, .. } = self.jobs[job];
+        self.drop_job(job);
+        self.reply(attempt, attempt_generation, station, Err(error), sched);
+    }
+
+    /// Removes a job that was present at its station, unanswered.
+    pub(super) fn drop_job(&mut self, job: u32) {
+        let j = &self.jobs[job];
+        let station = j.station;
+        if j.slot != NONE {
+            let now = self.now;
+            let st = &mut self.stations[station as usize];
+            st.stats.present.decrement(now);
+            self.leave_station(job);
+        }
+        self.free_job(job);
+    }
+
+    /// Takes a job off its station's present list.
+    fn leave_station(&mut self, job: u32) {
+        let j = &mut self.jobs[job];
+        let slot = std::mem::replace(&mut j.slot, NONE) as usize;
+        let st = &mut self.stations[j.station as usize];
+        st.present.swap_remove(slot);
+        if let Some(&moved) = st.present.get(slot) {
+            self.jobs[moved].slot = slot as u32;
         }
     }
 
@@ -458,7 +477,8 @@ impl World {
             }
         }
         let j = &self.jobs[job];
-        let (station, call, call_generation, holds) = (j.station, j.call, j.call_generation, j.holds_worker);
+        let (station, attempt, attempt_generation, holds) =
+            (j.station, j.attempt, j.attempt_generation, j.holds_worker);
         let st = &mut self.stations[station as usize];
         st.stats.present.decrement(now);
         if self.measuring {
@@ -482,125 +502,48 @@ impl World {
                 let local = station - svc.first_station;
                 ds.stats.shard_response[(local / ds.nodes) as usize].record(now - j.arrived);
                 if j.req.op == Op::Read && outcome.is_ok() {
-                    ds.read_served(j.req.key, local % ds.nodes, now, self.measuring);
+                    ds.read_served(j.req.key, local, now, self.measuring);
                 }
             }
         }
+        self.leave_station(job);
         self.free_job(job);
         if holds {
             self.release_worker(station, sched);
         }
-        self.reply(call, call_generation, outcome, sched);
+        self.reply(attempt, attempt_generation, station, outcome, sched);
     }
 
-    /// Sends an answer back over the call's link, unless the caller has
-    /// already given up.
-    fn reply(&mut self, call: u32, generation: u32, outcome: Outcome, sched: &mut Scheduler<Event>) {
-        let c = &self.calls[call];
-        if c.generation != generation {
+    /// Sends an answer back over the attempt's link, after any injected
+    /// delay at `station`, unless the caller has already given up.
+    fn reply(&mut self, attempt: u32, generation: u32, station: u32, outcome: Outcome, sched: &mut Scheduler<Event>) {
+        let a = &self.attempts[attempt];
+        if a.generation != generation {
             return;
         }
-        let link = self.sites[c.site as usize].link;
+        let link = self.sites[self.calls[a.call].site as usize].link;
         let Some(delay) = self.links[link as usize].transit_back() else {
+            self.attempts[attempt].lost = true;
             return; // lost on the way back
         };
-        self.calls[call].net += delay;
-        if delay == 0 {
-            self.answer(call, generation, outcome, sched);
+        let injected = self.injected_delay(station);
+        self.attempts[attempt].net += delay;
+        if delay + injected == 0 {
+            self.attempt_done(attempt, generation, outcome, sched);
         } else {
-            sched.schedule_in(delay, Event::Reply { call, generation, outcome });
+            sched.schedule_in(delay + injected, Event::Reply { attempt, generation, outcome });
         }
     }
 
-    pub(super) fn on_timeout(&mut self, call: u32, sched: &mut Scheduler<Event>) {
-        let c = &mut self.calls[call];
-        c.timer = None;
-        let generation = c.generation;
-        self.answer(call, generation, Err(ErrorKind::Timeout), sched);
-    }
-
-    pub(super) fn on_acquire_timeout(&mut self, call: u32, generation: u32, sched: &mut Scheduler<Event>) {
-        let c = &self.calls[call];
-        if c.generation != generation || c.station == NONE {
-            return; // settled, or got its connection
-        }
-        if self.measuring {
-            self.pools[c.pool as usize].stats.timeouts += 1;
-        }
-        self.answer(call, generation, Err(ErrorKind::PoolTimeout), sched);
-    }
-
-    /// Settles a call, unless it was already settled (a late answer), and
-    /// hands the outcome to its owner.
-    pub(super) fn answer(&mut self, call: u32, generation: u32, outcome: Outcome, sched: &mut Scheduler<Event>) {
-        let now = sched.now();
-        let c = &mut self.calls[call];
-        if c.generation != generation {
-            return;
-        }
-        c.generation = c.generation.wrapping_add(1);
-        if let Some(timer) = c.timer.take() {
-            sched.cancel(timer);
-        }
-        let Call { owner, balancer, replica, born, net, pool, station, .. } = *c;
-        self.calls.remove(call);
-        if balancer != NONE
-            && let Some(until) = self.balancers[balancer as usize].settled(replica, Some(outcome.is_err()), now)
-        {
-            sched.schedule(until, Event::Readmit { balancer, replica });
-        }
-        if pool != NONE {
-            if station != NONE {
-                // Still waiting for a connection: it leaves the queue.
-                self.pools[pool as usize].left_queue(now);
-            } else {
-                self.release_connection(pool, sched);
-            }
-        }
-        match owner {
-            Owner::Client { client, user } => {
-                self.settled += 1;
-                if born >= self.measure_from {
-                    self.record_client(client, now - born, net, outcome);
-                }
-                if user != NONE {
-                    let think = self.clients[client as usize].think();
-                    sched.schedule_in(think, Event::UserSend { client, user });
-                }
-            }
-            Owner::Job { job, generation } => self.call_settled(job, generation, outcome, sched),
-            Owner::Probe { balancer, replica } => {
-                self.balancers[balancer as usize].probe_result(replica, outcome.is_ok())
-            }
-            Owner::Refresh { station, key } => self.refreshed(station, key, outcome.is_ok(), now - born, now),
-            Owner::Detached => {}
-        }
-    }
-
-    /// Gives a connection back and hands it to the next live waiter.
-    fn release_connection(&mut self, pool: u32, sched: &mut Scheduler<Event>) {
-        let now = sched.now();
-        self.pools[pool as usize].release(now);
-        while let Some((call, generation, since)) = self.pools[pool as usize].waiting.pop_front() {
-            let c = &mut self.calls[call];
-            if c.generation != generation || c.station == NONE {
-                continue; // settled while waiting; already counted out
-            }
-            let station = std::mem::replace(&mut c.station, NONE);
-            let p = &mut self.pools[pool as usize];
-            p.left_queue(now);
-            p.grant(since, now, self.measuring);
-            return self.send(call, station, false, sched);
-        }
-    }
-
-    fn record_client(&mut self, client: u32, latency: Time, net: Time, outcome: Outcome) {
+    pub(super) fn record_client(&mut self, client: u32, latency: Time, net: Time, outcome: Outcome) {
         let s = &mut self.clients[client as usize].stats;
         match outcome {
             Ok(answer) => {
                 s.ok += 1;
-                if answer == Answer::Stale {
-                    s.stale += 1;
+                match answer {
+                    Answer::Stale => s.stale += 1,
+                    Answer::Fallback => s.fallback += 1,
+                    Answer::Done | Answer::Miss => {}
                 }
                 s.latency_ok.record(latency);
                 s.network_sum += net as u128;
@@ -623,7 +566,7 @@ impl World {
         let station = self.services[bal.service as usize].first_station + replica;
         let site = bal.probe_site;
         let call = self.new_call(site, Owner::Probe { balancer, replica }, Req::default(), sched);
-        self.dispatch(call, station, true, sched);
+        self.start_attempt(call, station, true, sched);
     }
 
     pub(super) fn on_warmup_end(&mut self, now: Time) {
@@ -639,6 +582,9 @@ impl World {
         }
         for d in &mut self.datastores {
             d.reset();
+        }
+        for s in &mut self.sites {
+            s.stats = Default::default();
         }
         self.queued_total.reset(now);
     }
@@ -683,7 +629,7 @@ impl World {
              what the model can serve and the queues are unbounded: set `queue_capacity`, \
              lower the load, or add replicas or workers",
             as_secs_f64(now),
-            self.calls.live().max(self.jobs.live()),
+            self.attempts.live().max(self.jobs.live()),
             self.max_in_flight
         )
     }

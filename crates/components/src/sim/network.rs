@@ -16,6 +16,13 @@ pub struct Link {
     /// Whether answers cross it instantly (replication: the lag delays the
     /// write, not the acknowledgement).
     instant_answers: bool,
+    /// Faults: partitions cutting it, extra loss, extra latency.
+    pub cut: u32,
+    pub extra_loss: f64,
+    pub extra_delay: Option<Dist>,
+    /// The components at its ends, for partitions.
+    pub from: String,
+    pub to: String,
     rng: SimRng,
 }
 
@@ -28,6 +35,11 @@ impl Link {
             latency: latency.map(|d| Dist::new(d).expect("validated")),
             loss: over.and_then(|l| l.loss).unwrap_or(spec.loss),
             instant_answers: false,
+            cut: 0,
+            extra_loss: 0.0,
+            extra_delay: None,
+            from: from.to_string(),
+            to: to.to_string(),
             rng: stream(seed, &format!("link.{from}->{to}")),
         }
     }
@@ -35,18 +47,26 @@ impl Link {
     /// The delay of an answer, or `None` if it is lost.
     #[inline]
     pub fn transit_back(&mut self) -> Option<Time> {
-        if self.instant_answers { Some(0) } else { self.transit() }
+        if self.instant_answers && self.cut == 0 { Some(0) } else { self.transit() }
     }
 
     /// The delay of one message, or `None` if it is lost.
     #[inline]
     pub fn transit(&mut self) -> Option<Time> {
-        if self.loss > 0.0 && unit(&mut self.rng) < self.loss {
+        if self.cut > 0 {
             return None;
         }
-        Some(match &self.latency {
+        let loss = self.loss + self.extra_loss;
+        if loss > 0.0 && unit(&mut self.rng) < loss {
+            return None;
+        }
+        let base = match &self.latency {
             Some(d) => d.sample(&mut self.rng),
             None => 0,
+        };
+        Some(match &self.extra_delay {
+            Some(d) => base + d.sample(&mut self.rng),
+            None => base,
         })
     }
 }
@@ -59,6 +79,11 @@ impl Link {
             latency: lag.map(|d| Dist::new(d).expect("validated")),
             loss: 0.0,
             instant_answers: true,
+            cut: 0,
+            extra_loss: 0.0,
+            extra_delay: None,
+            from: String::new(),
+            to: String::new(),
             rng: stream(seed, name),
         }
     }

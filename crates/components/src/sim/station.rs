@@ -8,6 +8,8 @@ use tailsim_engine::rng::SimRng;
 use tailsim_engine::stats::TimeWeighted;
 use tailsim_engine::time::Time;
 
+use super::policy::RateLimiter;
+
 /// Waiting jobs in service order.
 pub enum JobQueue {
     Fifo(VecDeque<u32>),
@@ -28,6 +30,25 @@ impl JobQueue {
                 q.push(Reverse((priority, *seq, job)));
             }
         }
+    }
+
+    /// The most recently queued job, whatever the discipline (adaptive
+    /// LIFO under overload).
+    pub fn pop_newest(&mut self) -> Option<u32> {
+        match self {
+            JobQueue::Fifo(q) => q.pop_back(),
+            JobQueue::Lifo(q) => q.pop(),
+            JobQueue::Priority(..) => self.pop(),
+        }
+    }
+
+    /// Removes every queued job.
+    pub fn drain(&mut self) -> Vec<u32> {
+        let mut out = Vec::with_capacity(self.len());
+        while let Some(j) = self.pop() {
+            out.push(j);
+        }
+        out
     }
 
     #[inline]
@@ -60,6 +81,32 @@ pub struct Station {
     pub speed: f64,
     pub rng: SimRng,
     pub stats: StationStats,
+    /// Every job present (crossing the network excluded): queued, served,
+    /// or waiting on calls. A crash drops them all.
+    pub present: Vec<u32>,
+    pub limiter: Option<RateLimiter>,
+    pub shed: Option<Shedding>,
+    /// Injected failure probability (static plus active error faults).
+    pub failure: f64,
+    /// Faults: crashed (and whether callers are refused or ignored), the
+    /// crash count (jobs from before a crash are dropped), the slowdown
+    /// factor, and an injected per-request delay (a fault index).
+    pub down: bool,
+    pub blackhole: bool,
+    pub epoch: u32,
+    pub slow: f64,
+    pub delay_fault: u32,
+    pub zone: u32,
+}
+
+/// Load shedding state of one replica.
+pub struct Shedding {
+    pub queue_above: Option<u32>,
+    pub target: Option<Time>,
+    pub interval: Time,
+    pub lifo_above: Option<u32>,
+    /// CoDel: when waits first exceeded the target, plus the interval.
+    pub above_since: Option<Time>,
 }
 
 /// Counters and integrals, reset when warm-up ends.
@@ -71,6 +118,10 @@ pub struct StationStats {
     pub rejected: u64,
     pub completions: u64,
     pub waited: u64,
+    pub shed: u64,
+    pub rate_limited: u64,
+    pub expired: u64,
+    pub crashed: u64,
 }
 
 impl StationStats {
@@ -83,6 +134,10 @@ impl StationStats {
             rejected: 0,
             completions: 0,
             waited: 0,
+            shed: 0,
+            rate_limited: 0,
+            expired: 0,
+            crashed: 0,
         }
     }
 
@@ -95,6 +150,10 @@ impl StationStats {
         self.rejected = 0;
         self.completions = 0;
         self.waited = 0;
+        self.shed = 0;
+        self.rate_limited = 0;
+        self.expired = 0;
+        self.crashed = 0;
     }
 }
 
@@ -109,6 +168,16 @@ impl Station {
     #[inline]
     pub fn has_queue_room(&self) -> bool {
         (self.queue.len() as u64) < self.capacity as u64
+    }
+
+    /// The next job to serve: oldest first normally, newest first while the
+    /// queue is longer than the adaptive-LIFO threshold.
+    #[inline]
+    pub fn next_job(&mut self) -> Option<u32> {
+        match &self.shed {
+            Some(Shedding { lifo_above: Some(n), .. }) if self.queue.len() > *n as usize => self.queue.pop_newest(),
+            _ => self.queue.pop(),
+        }
     }
 }
 

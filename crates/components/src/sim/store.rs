@@ -80,6 +80,14 @@ impl Store {
         }
     }
 
+    pub fn policy(&self) -> EvictionSpec {
+        self.policy
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     #[cfg(test)]
     pub fn len(&self) -> usize {
         self.index.len()

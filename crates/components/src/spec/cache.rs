@@ -61,6 +61,9 @@ pub struct CacheSpec {
     /// How many of the most requested keys to report.
     #[serde(default = "ten")]
     pub top_keys: u32,
+    /// Zones the nodes are spread over, in turn.
+    #[serde(default)]
+    pub zones: Vec<String>,
 }
 
 fn one() -> u32 {

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::{DistSpec, Duration};
+use super::{BreakerSpec, DistSpec, Duration, HedgeSpec, RateLimitSpec, RetrySpec};
 
 /// A source of requests: open loop (`rate`) or closed loop (`users`).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -43,6 +43,23 @@ pub struct ClientSpec {
     /// Give up on a request after this long; counted as a timeout error.
     #[serde(default)]
     pub timeout: Option<Duration>,
+    /// Retry failed requests.
+    #[serde(default)]
+    pub retry: Option<RetrySpec>,
+    /// Hedged or tied requests.
+    #[serde(default)]
+    pub hedge: Option<HedgeSpec>,
+    /// A circuit breaker on the client's requests.
+    #[serde(default)]
+    pub breaker: Option<BreakerSpec>,
+    /// A rate limiter on what the client sends; requests over the limit fail
+    /// at once as rate-limited.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimitSpec>,
+    /// An end-to-end deadline: requests carry `born + deadline`, and
+    /// deadline-aware services drop work for callers that have given up.
+    #[serde(default)]
+    pub deadline: Option<Duration>,
     /// Which keys requests carry (for consistent hashing, shards, caches).
     #[serde(default)]
     pub keys: Option<KeySpec>,
@@ -78,6 +95,11 @@ impl ClientSpec {
             users: (users > 0).then_some(users),
             think_time: None,
             timeout: None,
+            retry: None,
+            hedge: None,
+            breaker: None,
+            rate_limit: None,
+            deadline: None,
             keys: None,
             hotspots: Vec::new(),
             write_fraction: 0.0,

@@ -50,6 +50,21 @@ pub struct DatastoreSpec {
     /// one at random, writes go to all.
     #[serde(default)]
     pub hot_keys: Vec<HotKeySpec>,
+    /// Primary failover: how long until a crashed primary is noticed, and
+    /// how long promoting a replica takes.
+    #[serde(default)]
+    pub failover: Option<FailoverSpec>,
+    /// Zones the nodes of each shard are spread over, in turn (the primary
+    /// in the first).
+    #[serde(default)]
+    pub zones: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailoverSpec {
+    pub detection: Duration,
+    pub promotion: Duration,
 }
 
 fn one() -> u32 {

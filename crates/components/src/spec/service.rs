@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{DistSpec, Duration};
+use super::{BreakerSpec, BulkheadSpec, DistSpec, Duration, HedgeSpec, RateLimitSpec, RetrySpec, ShedSpec};
 
 /// A service: `replicas` instances, each with `workers` and its own queue.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -59,6 +59,23 @@ pub struct ServiceSpec {
     /// heterogeneous hardware, or one slow replica.
     #[serde(default)]
     pub replica_speed: Option<Vec<f64>>,
+    /// A rate limiter on each replica's admissions.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimitSpec>,
+    /// Load shedding on each replica.
+    #[serde(default)]
+    pub shed: Option<ShedSpec>,
+    /// Drop requests whose caller's deadline has passed, instead of working
+    /// on them.
+    #[serde(default)]
+    pub deadline_aware: bool,
+    /// Each request fails with a server error with this probability.
+    #[serde(default)]
+    pub failure_probability: f64,
+    /// Zones the replicas are spread over, in turn (replica r is in
+    /// zones[r mod len]); a zone fault takes them all down.
+    #[serde(default)]
+    pub zones: Vec<String>,
 }
 
 fn one() -> u32 {
@@ -82,6 +99,11 @@ impl ServiceSpec {
             write_steps: None,
             hold_worker: true,
             replica_speed: None,
+            rate_limit: None,
+            shed: None,
+            deadline_aware: false,
+            failure_probability: 0.0,
+            zones: Vec::new(),
         }
     }
 
@@ -163,11 +185,23 @@ pub struct CallSpec {
     pub timeout: Option<Duration>,
     /// Connections to the target: a call waits for a free one.
     pub pool: Option<PoolSpec>,
+    pub retry: Option<RetrySpec>,
+    pub hedge: Option<HedgeSpec>,
+    pub breaker: Option<BreakerSpec>,
+    pub bulkhead: Option<BulkheadSpec>,
 }
 
 impl CallSpec {
     pub fn new(target: &str) -> Self {
-        Self { target: target.into(), timeout: None, pool: None }
+        Self {
+            target: target.into(),
+            timeout: None,
+            pool: None,
+            retry: None,
+            hedge: None,
+            breaker: None,
+            bulkhead: None,
+        }
     }
 }
 
@@ -203,9 +237,27 @@ struct RawStep {
     k: Option<u32>,
     timeout: Option<Duration>,
     pool: Option<PoolSpec>,
+    retry: Option<RetrySpec>,
+    hedge: Option<HedgeSpec>,
+    breaker: Option<BreakerSpec>,
+    bulkhead: Option<BulkheadSpec>,
     cache: Option<String>,
     origin: Option<String>,
     single_flight: Option<bool>,
+}
+
+impl RawStep {
+    fn call(&self, target: String) -> CallSpec {
+        CallSpec {
+            target,
+            timeout: self.timeout,
+            pool: self.pool.clone(),
+            retry: self.retry.clone(),
+            hedge: self.hedge.clone(),
+            breaker: self.breaker.clone(),
+            bulkhead: self.bulkhead.clone(),
+        }
+    }
 }
 
 impl TryFrom<RawStep> for StepSpec {
@@ -223,8 +275,8 @@ impl TryFrom<RawStep> for StepSpec {
         if r.single_flight.is_some() && r.cache.is_none() {
             return Err("`single_flight` applies to `cache` (cache-aside) steps".into());
         }
-        if let Some(cache) = r.cache {
-            let origin = r.origin.ok_or("a `cache` step needs `origin`, the component to read on a miss")?;
+        if let Some(cache) = r.cache.clone() {
+            let origin = r.origin.clone().ok_or("a `cache` step needs `origin`, the component to read on a miss")?;
             for (f, present) in [("n", r.n.is_some()), ("wait", r.wait.is_some()), ("k", r.k.is_some())] {
                 if present {
                     return Err(format!("`{f}` does not apply to `cache` steps"));
@@ -232,41 +284,49 @@ impl TryFrom<RawStep> for StepSpec {
             }
             return Ok(StepSpec::CacheAside {
                 cache,
-                origin: CallSpec { target: origin, timeout: r.timeout, pool: r.pool },
+                origin: r.call(origin),
                 single_flight: r.single_flight.unwrap_or(false),
             });
         }
         let parallel_only = |field: &str, present: bool| {
             if present { Err(format!("`{field}` applies only to `parallel` and `fanout` steps")) } else { Ok(()) }
         };
-        if let Some(d) = r.compute {
-            if r.timeout.is_some() || r.pool.is_some() {
-                return Err("`timeout` and `pool` apply to calls, not `compute` steps".into());
+        if let Some(d) = r.compute.clone() {
+            let call_only = [
+                r.timeout.is_some(),
+                r.pool.is_some(),
+                r.retry.is_some(),
+                r.hedge.is_some(),
+                r.breaker.is_some(),
+                r.bulkhead.is_some(),
+            ];
+            if call_only.iter().any(|&x| x) {
+                return Err(
+                    "`timeout`, `pool`, `retry`, `hedge`, `breaker` and `bulkhead` apply to calls, not `compute` steps"
+                        .into(),
+                );
             }
             parallel_only("n", r.n.is_some())?;
             parallel_only("wait", r.wait.is_some())?;
             parallel_only("k", r.k.is_some())?;
             return Ok(StepSpec::Compute(d));
         }
-        if let Some(target) = r.call {
+        if let Some(target) = r.call.clone() {
             parallel_only("n", r.n.is_some())?;
             parallel_only("wait", r.wait.is_some())?;
             parallel_only("k", r.k.is_some())?;
-            return Ok(StepSpec::Call(CallSpec { target, timeout: r.timeout, pool: r.pool }));
+            return Ok(StepSpec::Call(r.call(target)));
         }
-        let calls: Vec<CallSpec> = match (r.parallel, r.fanout) {
+        let calls: Vec<CallSpec> = match (r.parallel.clone(), r.fanout.clone()) {
             (Some(targets), None) => {
                 if r.n.is_some() {
                     return Err("`n` applies to `fanout` steps; a `parallel` step calls each target once".into());
                 }
-                targets
-                    .into_iter()
-                    .map(|target| CallSpec { target, timeout: r.timeout, pool: r.pool.clone() })
-                    .collect()
+                targets.into_iter().map(|target| r.call(target)).collect()
             }
             (None, Some(target)) => {
                 let n = r.n.ok_or("a `fanout` step needs `n`, the number of calls")?;
-                (0..n).map(|_| CallSpec { target: target.clone(), timeout: r.timeout, pool: r.pool.clone() }).collect()
+                (0..n).map(|_| r.call(target.clone())).collect()
             }
             _ => unreachable!("exactly one kind"),
         };

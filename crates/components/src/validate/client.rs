@@ -105,6 +105,21 @@ impl Checker<'_> {
             }
         }
         self.probability(&at("write_fraction"), c.write_fraction);
+        if let Some(r) = &c.retry {
+            self.retry(&at("retry"), r);
+        }
+        if let Some(h) = &c.hedge {
+            self.hedge(&at("hedge"), h);
+        }
+        if let Some(b) = &c.breaker {
+            self.breaker(&at("breaker"), b);
+        }
+        if let Some(l) = &c.rate_limit {
+            self.rate_limit(&at("rate_limit"), l);
+        }
+        if c.deadline.is_some_and(|d| d.0 == 0) {
+            self.err(&at("deadline"), "must be longer than zero");
+        }
         // A hash ring on the key needs keys to spread.
         if let Some(b) = spec.balancer.get(&c.target)
             && b.policy == crate::spec::BalancerPolicySpec::ConsistentHash

@@ -92,6 +92,12 @@ impl Checker<'_> {
             }
             _ => {}
         }
+        if let Some(f) = &d.failover {
+            self.nonzero(&["datastore", name, "failover", "detection"], f.detection);
+            if d.replicas == 0 {
+                self.err(&at("failover"), "failing over needs `replicas` of at least 1");
+            }
+        }
         for (i, h) in d.hot_keys.iter().enumerate() {
             let idx = i.to_string();
             self.at_least_one(&["datastore", name, "hot_keys", &idx, "split"], h.split);

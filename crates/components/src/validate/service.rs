@@ -94,6 +94,13 @@ impl Checker<'_> {
                 self.err(&at("replica_speed"), "speeds must be positive");
             }
         }
+        if let Some(l) = &s.rate_limit {
+            self.rate_limit(&at("rate_limit"), l);
+        }
+        if let Some(sh) = &s.shed {
+            self.shed(&at("shed"), sh);
+        }
+        self.probability(&at("failure_probability"), s.failure_probability);
         if !s.priorities.is_empty() && s.discipline != DisciplineSpec::Priority {
             self.err(&at("priorities"), "applies to `discipline = \"priority\"`");
         }
@@ -105,6 +112,7 @@ impl Checker<'_> {
             return self.dist(path, d);
         }
         for call in step.calls() {
+            self.call_policies(path, call);
             self.reference(path, &call.target, CALLABLE);
             if call.timeout.is_some_and(|t| t.0 == 0) {
                 self.err(path, "a call `timeout` must be longer than zero");

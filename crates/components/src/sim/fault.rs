@@ -1,0 +1,297 @@
+//! Faults: crashes (refusing or blackholing callers), slowdowns, injected
+//! latency and errors, network partitions and packet loss; scheduled at a
+//! time or drawn from MTBF and MTTR; on one replica, a component, or a
+//! whole zone at once. Every active period is recorded for the plots.
+
+use tailsim_engine::rng::SimRng;
+use tailsim_engine::scheduler::Scheduler;
+use tailsim_engine::time::{Time, from_nanos_f64};
+
+use super::{Event, NONE, ServiceKind, World};
+use crate::dist::{Dist, unit};
+use crate::result::{ErrorKind, FaultWindow};
+use crate::spec::{CrashModeSpec, FaultKindSpec, FaultTimingSpec};
+
+/// When a fault is active.
+pub enum Timing {
+    Scheduled {
+        at: Time,
+        duration: Time,
+    },
+    /// Up for a draw of `mtbf`, down for a draw of `mttr`, repeatedly.
+    Random {
+        mtbf: f64,
+        mttr: f64,
+        weibull_shape: Option<f64>,
+    },
+}
+
+pub struct Fault {
+    pub kind: FaultKindSpec,
+    pub label: String,
+    pub stations: Vec<u32>,
+    pub links: Vec<u32>,
+    pub timing: Timing,
+    pub factor: f64,
+    pub delay: Option<Dist>,
+    pub probability: f64,
+    pub blackhole: bool,
+    pub active: bool,
+    pub since: Time,
+    pub rng: SimRng,
+}
+
+impl Fault {
+    /// A random draw with mean `mean` from the fault's distribution.
+    fn draw(&mut self, mean: f64) -> Time {
+        let u = 1.0 - unit(&mut self.rng);
+        let x = match self.timing {
+            Timing::Random { weibull_shape: Some(k), .. } => {
+                // Weibull with shape k and this mean: scale = mean / Γ(1 + 1/k).
+                let scale = mean / gamma(1.0 + 1.0 / k);
+                scale * (-u.ln()).powf(1.0 / k)
+            }
+            _ => -u.ln() * mean,
+        };
+        from_nanos_f64(x).max(1)
+    }
+
+    /// When the fault first starts.
+    pub fn first_start(&mut self) -> Time {
+        match self.timing {
+            Timing::Scheduled { at, .. } => at,
+            Timing::Random { mtbf, .. } => self.draw(mtbf),
+        }
+    }
+}
+
+/// Γ(x) for x in [1, 3] (Lanczos through the reflection-free branch).
+fn gamma(x: f64) -> f64 {
+    const G: f64 = 7.0;
+    const C: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    let x = x - 1.0;
+    let mut a = C[0];
+    let t = x + G + 0.5;
+    for (i, c) in C.iter().enumerate().skip(1) {
+        a += c / (x + i as f64);
+    }
+    (2.0 * std::f64::consts::PI).sqrt() * t.powf(x + 0.5) * (-t).exp() * a
+}
+
+pub fn timing_of(spec: &crate::spec::FaultSpec) -> Timing {
+    match (spec.at, spec.duration, spec.mtbf, spec.mttr) {
+        (Some(at), Some(d), _, _) => Timing::Scheduled { at: at.0, duration: d.0 },
+        (_, _, Some(mtbf), Some(mttr)) => Timing::Random {
+            mtbf: mtbf.0 as f64,
+            mttr: mttr.0 as f64,
+            weibull_shape: (spec.distribution == FaultTimingSpec::Weibull).then(|| spec.shape.unwrap_or(1.0)),
+        },
+        _ => unreachable!("validated: a fault is scheduled or random"),
+    }
+}
+
+pub fn blackhole(mode: CrashModeSpec) -> bool {
+    mode == CrashModeSpec::Blackhole
+}
+
+impl World {
+    pub(super) fn on_fault_start(&mut self, f: u32, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        let fault = &mut self.faults[f as usize];
+        if fault.active {
+            return;
+        }
+        fault.active = true;
+        fault.since = now;
+        let down_for = match fault.timing {
+            Timing::Scheduled { duration, .. } => duration,
+            Timing::Random { mttr, .. } => fault.draw(mttr),
+        };
+        sched.schedule_in(down_for, Event::FaultEnd { fault: f });
+        let (kind, factor, probability, blackhole) = (fault.kind, fault.factor, fault.probability, fault.blackhole);
+        let stations = fault.stations.clone();
+        let links = fault.links.clone();
+        for &st in &stations {
+            let s = &mut self.stations[st as usize];
+            match kind {
+                FaultKindSpec::Crash => {
+                    s.blackhole = blackhole;
+                    self.crash(st, sched);
+                }
+                FaultKindSpec::Slowdown => s.slow *= factor,
+                FaultKindSpec::Latency => s.delay_fault = f,
+                FaultKindSpec::Error => s.failure += probability,
+                FaultKindSpec::Partition | FaultKindSpec::Loss => {}
+            }
+        }
+        for &l in &links {
+            let delay = self.faults[f as usize].delay.clone();
+            let link = &mut self.links[l as usize];
+            match kind {
+                FaultKindSpec::Partition => link.cut += 1,
+                FaultKindSpec::Loss => link.extra_loss += probability,
+                FaultKindSpec::Latency => link.extra_delay = delay,
+                _ => {}
+            }
+        }
+    }
+
+    pub(super) fn on_fault_end(&mut self, f: u32, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        let fault = &mut self.faults[f as usize];
+        if !fault.active {
+            return;
+        }
+        fault.active = false;
+        self.fault_windows.push(FaultWindow { start: fault.since, end: now, label: fault.label.clone() });
+        if let Timing::Random { mtbf, .. } = fault.timing {
+            let up = fault.draw(mtbf);
+            sched.schedule_in(up, Event::FaultStart { fault: f });
+        }
+        let (kind, factor, probability) = (fault.kind, fault.factor, fault.probability);
+        let stations = fault.stations.clone();
+        let links = fault.links.clone();
+        for &st in &stations {
+            let s = &mut self.stations[st as usize];
+            match kind {
+                FaultKindSpec::Crash => {
+                    s.down = false;
+                    self.recovered(st);
+                }
+                FaultKindSpec::Slowdown => s.slow /= factor,
+                FaultKindSpec::Latency => s.delay_fault = NONE,
+                FaultKindSpec::Error => s.failure = (s.failure - probability).max(0.0),
+                FaultKindSpec::Partition | FaultKindSpec::Loss => {}
+            }
+        }
+        for &l in &links {
+            let link = &mut self.links[l as usize];
+            match kind {
+                FaultKindSpec::Partition => link.cut -= 1,
+                FaultKindSpec::Loss => link.extra_loss = (link.extra_loss - probability).max(0.0),
+                FaultKindSpec::Latency => link.extra_delay = None,
+                _ => {}
+            }
+        }
+    }
+
+    /// A station goes down: everything present is lost; callers hear of it
+    /// at once (refuse) or never (blackhole).
+    fn crash(&mut self, station: u32, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        let st = &mut self.stations[station as usize];
+        st.down = true;
+        st.epoch = st.epoch.wrapping_add(1);
+        let queued = st.queue.drain().len() as u64;
+        for _ in 0..queued {
+            st.stats.queued.decrement(now);
+            self.queued_total.decrement(now);
+        }
+        let st = &mut self.stations[station as usize];
+        st.busy = 0;
+        st.stats.busy.set(now, 0);
+        let lost = std::mem::take(&mut st.present);
+        if self.measuring {
+            st.stats.crashed += lost.len() as u64;
+        }
+        let refuse = !st.blackhole;
+        for job in lost {
+            let j = &mut self.jobs[job];
+            j.slot = NONE;
+            let (attempt, generation) = (j.attempt, j.attempt_generation);
+            self.stations[station as usize].stats.present.decrement(now);
+            // A cache job leading a fetch takes its waiters down with it.
+            self.jobs[job].leads_fetch = false;
+            self.free_job_crashed(job);
+            if refuse {
+                self.reply_crashed(attempt, generation, sched);
+            }
+        }
+        self.crash_component_state(station, sched);
+    }
+
+    fn free_job_crashed(&mut self, job: u32) {
+        let j = &mut self.jobs[job];
+        j.generation = j.generation.wrapping_add(1);
+        self.jobs.remove(job);
+    }
+
+    /// Tells an attempt its station crashed, over the link (it may be lost).
+    fn reply_crashed(&mut self, attempt: u32, generation: u32, sched: &mut Scheduler<Event>) {
+        let a = &self.attempts[attempt];
+        if a.generation != generation {
+            return;
+        }
+        let link = self.sites[self.calls[a.call].site as usize].link;
+        match self.links[link as usize].transit_back() {
+            None => self.attempts[attempt].lost = true,
+            Some(0) => self.attempt_done(attempt, generation, Err(ErrorKind::Crashed), sched),
+            Some(d) => sched.schedule_in(d, Event::Reply { attempt, generation, outcome: Err(ErrorKind::Crashed) }),
+        }
+    }
+
+    /// What a crash does to a cache node or a datastore primary.
+    fn crash_component_state(&mut self, station: u32, sched: &mut Scheduler<Event>) {
+        let svc = &self.services[self.stations[station as usize].service as usize];
+        let local = station - svc.first_station;
+        match svc.kind {
+            ServiceKind::Plain => {}
+            ServiceKind::Cache(c) => self.caches[c as usize].crash(local, self.measuring),
+            ServiceKind::Datastore(d) => {
+                let ds = &mut self.datastores[d as usize];
+                if let Some(delay) = ds.primary_crashed(local) {
+                    let shard = local / ds.nodes;
+                    sched.schedule_in(delay, Event::Promote { datastore: d, shard });
+                }
+            }
+        }
+    }
+
+    /// A crashed station is back, empty.
+    fn recovered(&mut self, station: u32) {
+        let svc = &self.services[self.stations[station as usize].service as usize];
+        if let ServiceKind::Datastore(d) = svc.kind {
+            let local = station - svc.first_station;
+            self.datastores[d as usize].node_recovered(local);
+        }
+    }
+
+    /// A datastore shard promotes a replica after its primary failed.
+    pub(super) fn on_promote(&mut self, d: u32, shard: u32, _sched: &mut Scheduler<Event>) {
+        let first = self.services[self.datastores[d as usize].service as usize].first_station;
+        let stations = &self.stations;
+        let ds = &mut self.datastores[d as usize];
+        let base = first + shard * ds.nodes;
+        ds.promote(shard, |node| !stations[(base + node) as usize].down, self.measuring);
+    }
+
+    /// The extra reply delay injected at a station, if a latency fault is on.
+    pub(super) fn injected_delay(&mut self, station: u32) -> Time {
+        let f = self.stations[station as usize].delay_fault;
+        if f == NONE {
+            return 0;
+        }
+        let fault = &mut self.faults[f as usize];
+        fault.delay.as_ref().map_or(0, |d| d.sample(&mut fault.rng))
+    }
+
+    /// Closes the windows of faults still active at the end of the run.
+    pub(super) fn close_fault_windows(&mut self, end: Time) {
+        for f in &mut self.faults {
+            if f.active {
+                self.fault_windows.push(FaultWindow { start: f.since, end, label: f.label.clone() });
+            }
+        }
+        self.fault_windows.sort_by_key(|w| (w.start, w.end));
+    }
+}
