@@ -13,7 +13,10 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let spec = model.load(&args.set)?;
     let analysis = analyse(&spec);
     println!("{}: valid model\n", args.model.display());
-    println!("offered load is the long-run mean; peak adds schedule peaks, spikes and bursts\n");
+    println!(
+        "offered load is the long-run mean; peak adds schedule peaks, spikes and bursts; storm is the peak if \
+         every attempt failed and every retry and hedge fired\n"
+    );
     let mut rows = vec![
         [
             "component",
@@ -22,6 +25,7 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             "mean service ms",
             "offered req/s",
             "peak req/s",
+            "storm req/s",
             "capacity req/s",
             "utilisation",
             "",
@@ -58,6 +62,17 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         } else {
             ""
         };
+        if !s.closed_loop && s.storm_rps >= s.capacity_rps && s.storm_rps > s.peak_rps * 1.0001 {
+            warnings.push(format!(
+                "{} `{}`: if requests to it fail, retries and hedges can offer {:.0} req/s, {:.1} times its capacity; \
+                 a retry storm could outlive whatever started it. Consider a retry budget (`retry.budget`), \
+                 backoff with jitter, or a circuit breaker",
+                s.kind,
+                s.name,
+                s.storm_rps,
+                s.storm_rps / s.capacity_rps
+            ));
+        }
         let mut note = flag.to_string();
         if let Some(h) = s.hit_ratio {
             note = format!("{note} hit ratio ≈ {h:.3} (Che, no expiry)").trim().to_string();
@@ -72,6 +87,7 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             format!("{:.4}", s.mean_service_s * 1e3),
             format!("{:.1}", s.offered_rps),
             format!("{:.1}", s.peak_rps),
+            format!("{:.1}", s.storm_rps),
             format!("{:.1}", s.capacity_rps),
             format!("{:.3}", s.utilisation()),
             note,

@@ -122,6 +122,16 @@ fn check_prints_the_capacity_analysis() {
 }
 
 #[test]
+fn check_warns_when_retries_could_storm_and_a_budget_silences_it() {
+    let stdout = tailsim_ok(&["check", "models/retry_storm.toml"]);
+    assert!(stdout.contains("3200.0"), "4 attempts x 800 req/s: {stdout}");
+    assert!(stdout.contains("retry storm could outlive"), "{stdout}");
+    let stdout = tailsim_ok(&["check", "models/retry_storm.toml", "--set", "client.users.retry.budget.ratio=0.1"]);
+    assert!(stdout.contains("880.0"), "800 x (1 + 0.1): {stdout}");
+    assert!(!stdout.contains("retry storm"), "{stdout}");
+}
+
+#[test]
 fn automatic_warm_up_is_detected_and_reported() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("auto");

@@ -10,6 +10,8 @@
 //! - `data`: caches, datastores and connection pools;
 //! - `balancing`: load-balancer policies, health checks, outlier ejection;
 //! - `traffic`: clients produce the traffic they describe;
+//! - `faults`: crashes, slowdowns, latency, loss, partitions, failover;
+//! - `resilience`: retries, hedging, breakers, limiters, shedding, bulkheads;
 //! - `cli`: the command line, including its error messages;
 //! - `sweeps`: experiments, shards, merge, resume, golden outputs;
 //! - `shipped`: every model in `models/` and experiment in `experiments/` runs.
@@ -19,9 +21,11 @@ mod cli;
 mod common;
 mod data;
 mod determinism;
+mod faults;
 mod fidelity;
 mod handlers;
 mod properties;
+mod resilience;
 mod shipped;
 mod sweeps;
 mod theory;

@@ -27,7 +27,7 @@ use keys::Popularity;
 
 use crate::dist::Dist;
 use crate::sim::RateProfileProbe;
-use crate::spec::{DistSpec, ModelSpec, ReadPolicySpec, StepSpec};
+use crate::spec::{DistSpec, HedgeSpec, ModelSpec, ReadPolicySpec, RetrySpec, StepSpec};
 use crate::validate::SpecError;
 
 /// The load on one service, cache or datastore.
@@ -41,6 +41,10 @@ pub struct ServiceLoad {
     /// The highest instantaneous rate offered (schedule peaks, spikes,
     /// bursts), in requests per second.
     pub peak_rps: f64,
+    /// The peak rate if every attempt failed and every retry and hedge
+    /// policy on the way made all the attempts it may (a retry budget caps
+    /// retries at its ratio): the load a retry storm can offer.
+    pub storm_rps: f64,
     /// Requests per second it can complete when saturated, at its mix.
     pub capacity_rps: f64,
     /// Mean compute time per request, in seconds, at speed 1.
@@ -106,6 +110,8 @@ struct Flow {
     reads: f64,
     writes: f64,
     peak: f64,
+    /// Attempts per request, at most, along the way here.
+    amplification: f64,
     closed: bool,
     client: usize,
 }
@@ -123,6 +129,21 @@ impl Flow {
     fn total(self) -> f64 {
         self.reads + self.writes
     }
+    fn amplified(self, retry: Option<&RetrySpec>, hedge: Option<&HedgeSpec>) -> Flow {
+        Flow { amplification: self.amplification * attempts_at_most(retry, hedge), ..self }
+    }
+}
+
+/// The most attempts one request can make under a retry and a hedge
+/// policy: every attempt, or one plus the budget's ratio when a retry budget
+/// is set (in the long run a budget allows that many retries per request);
+/// a hedge doubles each attempt.
+fn attempts_at_most(retry: Option<&RetrySpec>, hedge: Option<&HedgeSpec>) -> f64 {
+    let retries = retry.map_or(1.0, |r| match &r.budget {
+        Some(b) => (1.0 + b.ratio).min(r.attempts as f64),
+        None => r.attempts as f64,
+    });
+    retries * if hedge.is_some() { 2.0 } else { 1.0 }
 }
 
 #[derive(Default, Clone, Copy)]
@@ -130,6 +151,7 @@ struct Acc {
     reads: f64,
     writes: f64,
     peak: f64,
+    storm: f64,
     closed: bool,
     /// Caches: hits, for the weighted hit ratio.
     hits: f64,
@@ -140,6 +162,7 @@ impl Acc {
         self.reads += f.reads;
         self.writes += f.writes;
         self.peak += f.peak;
+        self.storm += f.peak * f.amplification;
         self.closed |= f.closed;
     }
 }
@@ -201,15 +224,17 @@ impl Context<'_> {
                         self.propagate(cache, part);
                         if part.reads > 0.0 {
                             self.propagate(cache, part.reads_only(1.0 - h));
+                            let part = part.amplified(origin.retry.as_ref(), origin.hedge.as_ref());
                             self.propagate(&origin.target, part.reads_only(1.0 - h));
                         }
                         if part.writes > 0.0 {
+                            let part = part.amplified(origin.retry.as_ref(), origin.hedge.as_ref());
                             self.propagate(&origin.target, part.writes_only());
                         }
                     }
                     other => {
-                        for target in other.targets() {
-                            self.propagate(target, part);
+                        for call in other.calls() {
+                            self.propagate(&call.target, part.amplified(call.retry.as_ref(), call.hedge.as_ref()));
                         }
                     }
                 }
@@ -250,7 +275,8 @@ pub fn analyse(spec: &ModelSpec) -> Analysis {
             }
         };
         let w = c.write_fraction;
-        ctx.propagate(&c.target, Flow { reads: rate * (1.0 - w), writes: rate * w, peak, closed, client: i });
+        let flow = Flow { reads: rate * (1.0 - w), writes: rate * w, peak, amplification: 1.0, closed, client: i };
+        ctx.propagate(&c.target, flow.amplified(c.retry.as_ref(), c.hedge.as_ref()));
     }
 
     let mut services = Vec::new();
@@ -342,6 +368,7 @@ fn load(
         kind,
         offered_rps: acc.reads + acc.writes,
         peak_rps: acc.peak,
+        storm_rps: acc.storm,
         capacity_rps: if mean_s > 0.0 { workers_total / mean_s } else { f64::INFINITY },
         mean_service_s: mean_s,
         replicas,
@@ -446,5 +473,39 @@ mod tests {
         assert!((s.offered_rps - 650.0).abs() < 1.0, "{}", s.offered_rps);
         assert_eq!(s.peak_rps, 2000.0);
         assert!(check_stable(&m).is_ok());
+    }
+
+    #[test]
+    fn retries_and_hedges_multiply_the_storm_load_and_a_budget_caps_it() {
+        use crate::spec::BudgetSpec;
+        let retry = |attempts, budget| -> RetrySpec {
+            RetrySpec {
+                attempts,
+                on: Vec::new(),
+                backoff: Default::default(),
+                base: ms(10),
+                cap: ms(1000),
+                jitter: Default::default(),
+                budget,
+            }
+        };
+        let mut m = ModelSpec::default();
+        m.sim.duration = Duration::from_secs(100);
+        let mut c = ClientSpec::poisson("front", 100.0);
+        c.retry = Some(retry(3, None));
+        m.client.insert("c".into(), c);
+        let mut front = ServiceSpec::new(1, 1, DistSpec::exponential(ms(1)));
+        let mut call = CallSpec::new("back");
+        call.retry = Some(retry(4, Some(BudgetSpec { ratio: 0.2, capacity: 10.0 })));
+        call.hedge = Some(HedgeSpec { after: Some(ms(5)), percentile: None, tied: false });
+        front.steps = vec![StepSpec::Call(call)];
+        m.service.insert("front".into(), front);
+        m.service.insert("back".into(), ServiceSpec::new(1, 1, DistSpec::exponential(ms(1))));
+        let a = analyse(&m);
+        let (front, back) = (&a.services[1], &a.services[0]);
+        assert_eq!((front.name.as_str(), back.name.as_str()), ("front", "back"));
+        assert_eq!(front.offered_rps, 100.0, "offered load stays the fault-free load");
+        assert!((front.storm_rps - 300.0).abs() < 1e-9, "{}", front.storm_rps);
+        assert!((back.storm_rps - 300.0 * 1.2 * 2.0).abs() < 1e-9, "{}", back.storm_rps);
     }
 }

@@ -378,6 +378,9 @@ struct Attempt {
     probe: bool,
     /// Lost on the network: its timeout reports `Lost`.
     lost: bool,
+    /// The job serving it, once sent, so a cancellation can reach it.
+    job: u32,
+    job_generation: u32,
 }
 
 struct Job {
@@ -395,6 +398,10 @@ struct Job {
     slot: u32,
     /// It already passed the station's rate limiter (after a delay).
     limited: bool,
+    /// Its caller cancelled it (a hedge or tied copy that lost): it is
+    /// dropped before service. A caller that merely timed out does not
+    /// cancel; the station cannot tell.
+    cancelled: bool,
     /// Start of the current wait, compute or block segment.
     mark: Time,
     pc: u16,

@@ -18,6 +18,10 @@
 //! values = [100, 500, 900]            # or range = { from, to, steps }
 //!                                     # or geometric = { from, to, steps }
 //!
+//! [[variant]]                         # named alternatives: an axis called
+//! name = "budget"                     # `variant`, combined with the others
+//! set = ["client.web.retry.budget.ratio=0.1"]
+//!
 //! [precision]                         # keep replicating until the CI is tight
 //! metric = "p99_ms"
 //! relative_half_width = 0.05
@@ -73,11 +77,15 @@ pub enum Combine {
 /// One swept parameter.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Axis {
+    /// The field path, or `variant` for the experiment's named variants.
     pub path: String,
-    /// Values as TOML text, ready to apply as overrides.
+    /// Values as TOML text, ready to apply as overrides (variant names for
+    /// the variant axis).
     pub values: Vec<String>,
     /// Where the axis is written.
     pub anchor: Location,
+    /// For the variant axis: each variant's overrides.
+    pub variants: Option<Vec<Vec<Override>>>,
 }
 
 /// A comparison operator in an SLO.
@@ -166,7 +174,18 @@ struct RawExperiment {
     run: RawRun,
     #[serde(default)]
     sweep: Vec<RawAxis>,
+    #[serde(default)]
+    variant: Vec<RawVariant>,
     precision: Option<RawPrecision>,
+}
+
+/// A named set of overrides; the variants form an axis called `variant`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVariant {
+    name: Spanned<String>,
+    #[serde(default)]
+    set: Vec<Spanned<String>>,
 }
 
 #[derive(Default, Deserialize)]
@@ -285,9 +304,41 @@ impl Experiment {
         }
 
         let mut axes = Vec::new();
+        if let Some(first) = raw.variant.first() {
+            let mut names = Vec::new();
+            let mut sets = Vec::new();
+            for v in &raw.variant {
+                if names.contains(v.name.get_ref()) {
+                    errors.push(r.error(v.name.span(), format!("two variants are named `{}`", v.name.get_ref())));
+                }
+                names.push(v.name.get_ref().clone());
+                let mut overrides = Vec::new();
+                for s in &v.set {
+                    match s.get_ref().parse::<Override>() {
+                        Ok(mut ov) => {
+                            ov.anchor = Some(r.at(s.span()));
+                            overrides.push(ov);
+                        }
+                        Err(e) => errors.push(r.error(s.span(), e)),
+                    }
+                }
+                sets.push(overrides);
+            }
+            axes.push(Axis {
+                path: "variant".into(),
+                values: names,
+                anchor: r.at(first.name.span()),
+                variants: Some(sets),
+            });
+        }
         for a in &raw.sweep {
             match axis_values(&r, a) {
-                Ok(values) => axes.push(Axis { path: a.path.get_ref().clone(), values, anchor: r.at(a.path.span()) }),
+                Ok(values) => axes.push(Axis {
+                    path: a.path.get_ref().clone(),
+                    values,
+                    anchor: r.at(a.path.span()),
+                    variants: None,
+                }),
                 Err(d) => errors.push(d),
             }
         }
@@ -416,6 +467,10 @@ impl Experiment {
                 for (a, &k) in self.axes.iter().zip(&picks) {
                     let value = &a.values[k];
                     parameters.push((a.path.clone(), display_value(value)));
+                    if let Some(sets) = &a.variants {
+                        overrides.extend(sets[k].iter().cloned());
+                        continue;
+                    }
                     let mut ov = Override::new(a.path.clone(), value.clone(), format!("sweep {}", a.path));
                     ov.anchor = Some(a.anchor.clone());
                     overrides.push(ov);
@@ -650,6 +705,21 @@ mod tests {
             "model = \"../m.toml\"\ncombine = \"zip\"\n[[sweep]]\npath = \"client.web.rate\"\nvalues = [1]\n[[sweep]]\npath = \"service.app.workers\"\nvalues = [1, 2]\n",
         );
         assert!(e.contains("equal length"), "{e}");
+    }
+
+    #[test]
+    fn variants_form_an_axis() {
+        let e = parse(
+            "model = \"../m.toml\"\n[[variant]]\nname = \"base\"\n[[variant]]\nname = \"busy\"\nset = [\"client.web.rate=900\", \"service.app.workers=2\"]\n[[sweep]]\npath = \"sim.seed\"\nvalues = [1, 2]\n",
+        )
+        .unwrap();
+        let pts = e.points();
+        assert_eq!(pts.len(), 4);
+        assert_eq!(pts[2].parameters[0], ("variant".to_string(), "busy".to_string()));
+        let spec = e.model.load(&pts[3].overrides).unwrap();
+        assert_eq!((spec.client["web"].rate, spec.service["app"].workers, spec.sim.seed), (Some(900.0), 2, 2));
+        let e = err("model = \"../m.toml\"\n[[variant]]\nname = \"x\"\nset = [\"client.web.rat=9\"]\n");
+        assert!(e.contains("did you mean `rate`?") && e.contains("exp/e.toml:4:8"), "{e}");
     }
 
     #[test]

@@ -45,6 +45,8 @@ pub struct PointResult {
     pub caches: Vec<CacheSummary>,
     pub datastores: Vec<DatastoreSummary>,
     pub pools: Vec<PoolSummary>,
+    /// Amplification per hop.
+    pub hops: Vec<HopSummary>,
     /// Time series, averaged over replications window by window.
     pub series: Vec<SeriesRow>,
     /// Why a replication was stopped early, if one was.
@@ -101,6 +103,9 @@ pub struct ClientSummary {
     pub error_mean_ms: Estimate,
     /// Mean time on the network (both ways, all hops the client sees).
     pub network_mean_ms: Estimate,
+    /// Successes that were stale values, or a breaker's default.
+    pub stale: u64,
+    pub fallback: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -130,6 +135,28 @@ pub struct ServiceSummary {
     /// Each replica's share of the work.
     pub replica_utilisation: Vec<Estimate>,
     pub replica_throughput_rps: Vec<Estimate>,
+    /// Requests shed, rate-limited, dropped past their deadline, and lost
+    /// in crashes, over all replications.
+    pub shed: u64,
+    pub rate_limited: u64,
+    pub expired: u64,
+    pub crashed: u64,
+}
+
+/// One hop (call site): attempts per call there, and attempts per client
+/// request (the product of the amplifications of the hops leading to it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HopSummary {
+    pub caller: String,
+    pub target: String,
+    pub amplification: Estimate,
+    pub per_client_request: Estimate,
+    pub retries: u64,
+    pub hedges: u64,
+    pub budget_denied: u64,
+    pub fallbacks: u64,
+    pub breaker_opens: u64,
+    pub breaker_rejections: u64,
 }
 
 /// A cache, with counts summed over replications.
@@ -366,6 +393,8 @@ pub fn summarise(
                 p99_ms: each(&|c| ms(c.latency_ok.quantile(0.99))),
                 error_mean_ms: each(&|c| c.latency_err.mean().map_or(f64::NAN, |m| m / MS)),
                 network_mean_ms: each(&|c| c.network_mean().map_or(f64::NAN, |m| m / MS)),
+                stale: runs.iter().map(|r| r.clients[ci].stale).sum(),
+                fallback: runs.iter().map(|r| r.clients[ci].fallback).sum(),
             }
         })
         .collect();
@@ -404,6 +433,10 @@ pub fn summarise(
                 replica_throughput_rps: (0..s0.replicas as usize)
                     .map(|r| each(&|s, t| s.replica_stats[r].completions as f64 / t))
                     .collect(),
+                shed: runs.iter().map(|r| r.services[si].shed).sum(),
+                rate_limited: runs.iter().map(|r| r.services[si].rate_limited).sum(),
+                expired: runs.iter().map(|r| r.services[si].expired).sum(),
+                crashed: runs.iter().map(|r| r.services[si].crashed).sum(),
             }
         })
         .collect();
@@ -422,6 +455,7 @@ pub fn summarise(
     let caches = summarise_caches(runs);
     let datastores = summarise_datastores(runs, &secs);
     let pools = summarise_pools(runs);
+    let hops = summarise_hops(runs, &sent);
     let result = PointResult {
         index,
         parameters,
@@ -441,6 +475,7 @@ pub fn summarise(
         caches,
         datastores,
         pools,
+        hops,
         series: average_series(runs),
         runaway: runs.iter().find_map(|r| r.runaway.clone()),
         faults: runs[0]
@@ -588,6 +623,32 @@ fn summarise_pools(runs: &[RunResult]) -> Vec<PoolSummary> {
                 }),
                 max_waiting: runs.iter().map(|r| r.pools[i].max_waiting).max().unwrap_or(0),
                 timeouts: runs.iter().map(|r| r.pools[i].timeouts).sum(),
+            }
+        })
+        .collect()
+}
+
+fn summarise_hops(runs: &[RunResult], sent: &[u64]) -> Vec<HopSummary> {
+    runs[0]
+        .hops
+        .iter()
+        .enumerate()
+        .map(|(i, h0)| {
+            let sum = |f: fn(&tailsim_components::result::HopResult) -> u64| runs.iter().map(|r| f(&r.hops[i])).sum();
+            HopSummary {
+                caller: h0.caller.clone(),
+                target: h0.target.clone(),
+                amplification: est(runs.iter().map(|r| r.hops[i].amplification())),
+                per_client_request: est(runs
+                    .iter()
+                    .zip(sent)
+                    .map(|(r, &n)| if n == 0 { f64::NAN } else { r.hops[i].attempts as f64 / n as f64 })),
+                retries: sum(|h| h.retries),
+                hedges: sum(|h| h.hedges),
+                budget_denied: sum(|h| h.budget_denied),
+                fallbacks: sum(|h| h.fallbacks),
+                breaker_opens: sum(|h| h.breaker_opens),
+                breaker_rejections: sum(|h| h.breaker_rejections),
             }
         })
         .collect()

@@ -236,6 +236,59 @@ pub fn point_table(summary: &Summary, p: &PointResult) -> String {
         out.push('\n');
         out.push_str(&align(&rows));
     }
+    let amplified: Vec<_> =
+        p.hops.iter().filter(|h| h.retries + h.hedges + h.fallbacks + h.breaker_opens > 0).collect();
+    if !amplified.is_empty() {
+        let mut rows = vec![
+            [
+                "hop",
+                "attempts/call",
+                "per client request",
+                "retries",
+                "hedges",
+                "budget denied",
+                "breaker opens",
+                "fallbacks",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ];
+        for h in amplified {
+            rows.push(vec![
+                format!("{} -> {}", h.caller, h.target),
+                pm(&h.amplification, 3),
+                pm(&h.per_client_request, 3),
+                h.retries.to_string(),
+                h.hedges.to_string(),
+                h.budget_denied.to_string(),
+                h.breaker_opens.to_string(),
+                h.fallbacks.to_string(),
+            ]);
+        }
+        out.push('\n');
+        out.push_str(&align(&rows));
+    }
+    for s in &p.services {
+        let dropped: Vec<String> = [
+            ("shed", s.shed),
+            ("rate-limited", s.rate_limited),
+            ("expired", s.expired),
+            ("lost in crashes", s.crashed),
+        ]
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
+        if !dropped.is_empty() {
+            let _ = writeln!(out, "{}: {} (all replications)", s.name, dropped.join(", "));
+        }
+    }
+    if !p.faults.is_empty() {
+        let spans: Vec<String> =
+            p.faults.iter().take(6).map(|f| format!("{} {:.1}-{:.1} s", f.label, f.start_s, f.end_s)).collect();
+        let more = if p.faults.len() > 6 { format!(" and {} more", p.faults.len() - 6) } else { String::new() };
+        let _ = writeln!(out, "faults (first replication): {}{more}", spans.join("; "));
+    }
     for b in &p.balancers {
         if b.health_ejections + b.outlier_ejections > 0 {
             let _ = writeln!(
@@ -276,7 +329,9 @@ pub fn sweep_table(summary: &Summary) -> String {
     );
     let mut header: Vec<String> = vec!["#".into()];
     header.extend(summary.axes.iter().cloned());
-    header.extend(["reps", "throughput req/s", "errors", "mean", "p50", "p99", "p99.9"].map(String::from));
+    header.extend(
+        ["reps", "throughput req/s", "goodput req/s", "errors", "mean", "p50", "p99", "p99.9"].map(String::from),
+    );
     let mut rows = vec![header];
     for p in &summary.points {
         let h = &p.headline;
@@ -289,6 +344,7 @@ pub fn sweep_table(summary: &Summary) -> String {
         );
         row.push(p.replications.to_string());
         row.push(pm(&h.throughput_rps, 1));
+        row.push(pm(&h.goodput_rps, 1));
         row.push(format!("{:.4}", h.error_rate.mean));
         row.push(pm_auto(&h.mean_ms));
         row.push(pm_auto(&h.p50_ms));

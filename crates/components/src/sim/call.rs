@@ -112,6 +112,8 @@ impl World {
             bulkhead,
             probe,
             lost: false,
+            job: NONE,
+            job_generation: 0,
         });
         let c = &mut self.calls[call];
         let slot = if c.live[0] == NONE { 0 } else { 1 };
@@ -286,8 +288,12 @@ impl World {
         if let Some(timer) = a.timer.take() {
             sched.cancel(timer);
         }
-        let Attempt { call, balancer, replica, pool, station, bulkhead, .. } = *a;
+        let Attempt { call, balancer, replica, pool, station, bulkhead, job, job_generation, .. } = *a;
         self.attempts.remove(attempt);
+        if failed.is_none() && job != NONE && self.jobs[job].generation == job_generation {
+            // A cancellation reaches the job (a timeout does not).
+            self.jobs[job].cancelled = true;
+        }
         let c = &mut self.calls[call];
         for slot in &mut c.live {
             if *slot == attempt {
@@ -451,6 +457,7 @@ impl World {
             epoch: 0,
             slot: NONE,
             limited: false,
+            cancelled: false,
             mark: 0,
             pc: 0,
             phase: 0,
@@ -466,6 +473,9 @@ impl World {
             compute_ns: 0,
             downstream_ns: 0,
         });
+        let a = &mut self.attempts[attempt];
+        a.job = job;
+        a.job_generation = self.jobs[job].generation;
         if delay == 0 && now_ok {
             self.admit(job, sched);
         } else {

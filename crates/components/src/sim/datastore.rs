@@ -109,6 +109,12 @@ pub struct Datastore {
     primary_of: Vec<u32>,
     /// Writes sent to each node (shard * nodes + node) and not yet applied.
     pending: Vec<u64>,
+    /// Per shard: bumped when its primary crashes, so writes it was still
+    /// shipping (inside the replication lag) never arrive.
+    shipping: Vec<u32>,
+    /// Per node: writes lost with a crashed primary, counted if the node is
+    /// promoted.
+    lost_if_promoted: Vec<u64>,
     /// Detection plus promotion time, if primaries fail over.
     failover: Option<Time>,
     asynchronous: bool,
@@ -137,6 +143,8 @@ impl Datastore {
             replication_site,
             primary_of: vec![0; spec.shards as usize],
             pending: vec![0; (spec.shards * (spec.replicas + 1)) as usize],
+            shipping: vec![0; spec.shards as usize],
+            lost_if_promoted: vec![0; (spec.shards * (spec.replicas + 1)) as usize],
             failover: spec.failover.as_ref().map(|f| f.detection.0 + f.promotion.0),
             asynchronous: spec.replication == crate::spec::ReplicationSpec::Async,
             rng,
@@ -239,12 +247,32 @@ impl Datastore {
         }
     }
 
-    /// Node `local` crashed. If it was its shard's primary and primaries fail
-    /// over, returns when the promotion completes.
+    /// The shipping epoch of `shard`: replication messages carry it.
+    pub fn shipping_epoch(&self, shard: u32) -> u32 {
+        self.shipping[shard as usize]
+    }
+
+    /// Whether a replication message sent in `epoch` still arrives.
+    pub fn still_shipping(&self, shard: u32, epoch: u32) -> bool {
+        self.shipping[shard as usize] == epoch
+    }
+
+    /// Node `local` crashed. If it was its shard's primary, the writes it
+    /// was still shipping are gone; if primaries fail over, returns when the
+    /// promotion completes.
     pub fn primary_crashed(&mut self, local: u32) -> Option<Time> {
         self.pending[local as usize] = 0;
         let (shard, node) = (local / self.nodes, local % self.nodes);
-        (node == self.primary_of[shard as usize] && self.nodes > 1).then_some(self.failover?)
+        if node != self.primary_of[shard as usize] || self.nodes == 1 {
+            return None;
+        }
+        let s = shard as usize;
+        self.shipping[s] = self.shipping[s].wrapping_add(1);
+        let base = (shard * self.nodes) as usize;
+        for n in base..base + self.nodes as usize {
+            self.lost_if_promoted[n] = std::mem::take(&mut self.pending[n]);
+        }
+        self.failover
     }
 
     /// Promotes the first live replica of `shard`. With asynchronous
@@ -255,9 +283,8 @@ impl Datastore {
         let Some(new) = (0..self.nodes).find(|&n| n != old && alive(n)) else { return };
         let local = (shard * self.nodes + new) as usize;
         if self.asynchronous && measuring {
-            self.stats.lost_writes += self.pending[local];
+            self.stats.lost_writes += self.lost_if_promoted[local];
         }
-        self.pending[local] = 0;
         self.primary_of[shard as usize] = new;
     }
 
@@ -311,6 +338,8 @@ impl super::World {
         let (site, nodes) = (ds.replication_site, ds.nodes);
         let first = self.jobs[job].station - local;
         self.jobs[job].req.version = sched.now();
+        // Replication messages carry the shard's shipping epoch in `origin`.
+        self.jobs[job].req.origin = ds.shipping_epoch(shard) as u64;
         self.block(job, replicas.len() as u32, needed, sched);
         let j = &mut self.jobs[job];
         let owner = super::Owner::Job { job, generation: j.generation };

@@ -295,3 +295,14 @@ impl World {
         self.fault_windows.sort_by_key(|w| (w.start, w.end));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn gamma_values() {
+        for (x, g) in [(1.0, 1.0), (1.5, 0.886_226_925_452_758), (2.0, 1.0), (3.0, 2.0), (1.25, 0.906_402_477_055_477)]
+        {
+            assert!((super::gamma(x) - g).abs() < 1e-9, "Γ({x}) = {}", super::gamma(x));
+        }
+    }
+}

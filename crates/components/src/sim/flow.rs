@@ -81,11 +81,10 @@ impl World {
         self.start_attempt(call, NONE, false, sched);
     }
 
-    /// Whether the attempt a job serves was cancelled or ended.
+    /// Whether the job's caller cancelled it.
     #[inline]
     fn orphaned(&self, job: u32) -> bool {
-        let j = &self.jobs[job];
-        self.attempts[j.attempt].generation != j.attempt_generation
+        self.jobs[job].cancelled
     }
 
     /// A request reaches its station: served, queued, or turned away.
@@ -97,6 +96,15 @@ impl World {
         let j = &self.jobs[job];
         let (station, class, deadline) = (j.station, j.req.class, j.req.deadline);
         let svc_index = self.stations[station as usize].service as usize;
+        if j.req.op == Op::Replicate
+            && let ServiceKind::Datastore(d) = self.services[svc_index].kind
+        {
+            let ds = &self.datastores[d as usize];
+            let shard = (station - self.services[svc_index].first_station) / ds.nodes;
+            if !ds.still_shipping(shard, j.req.origin as u32) {
+                return self.free_job(job); // its primary crashed before shipping it
+            }
+        }
         let st = &mut self.stations[station as usize];
         let refuse = |st: &super::station::Station| if st.blackhole { None } else { Some(ErrorKind::Crashed) };
         let turned_away = if st.down {
