@@ -66,7 +66,7 @@ fn unknown_component_gets_a_suggestion() {
     let tmp = tempfile::tempdir().unwrap();
     let path = write_model(tmp.path(), &GOOD.replace("target = \"app\"", "target = \"ap\""));
     let err = stderr_of(&["check", &path]);
-    assert!(err.contains("no balancer, service, cache or datastore named `ap`"), "{err}");
+    assert!(err.contains("no balancer, service, cache, datastore, queue or router named `ap`"), "{err}");
     assert!(err.contains(&format!("{path}:5:10")), "{err}");
     assert!(err.contains("did you mean `app`?"), "{err}");
 }

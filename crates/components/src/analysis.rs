@@ -60,6 +60,8 @@ pub struct ServiceLoad {
     pub hit_ratio: Option<f64>,
     /// Datastores: the busiest node's utilisation.
     pub busiest_node: Option<f64>,
+    /// Autoscaled services: the fleet's range (capacity is at the largest).
+    pub autoscale: Option<(u32, u32)>,
 }
 
 impl ServiceLoad {
@@ -186,6 +188,24 @@ impl Context<'_> {
         if let Some(b) = spec.balancer.get(name) {
             return self.propagate(&b.target, flow);
         }
+        if let Some(r) = spec.router.get(name) {
+            // Healthy regions: failover sends all to the first target,
+            // nearest to the client's own region's.
+            let region = spec.client.values().nth(flow.client).and_then(|c| c.region.as_deref());
+            let home = r.targets.iter().find(|t| {
+                r.mode == crate::spec::RouterModeSpec::Nearest
+                    && region.is_some()
+                    && crate::sim::region_of(spec, t) == region
+            });
+            return self.propagate(home.unwrap_or(&r.targets[0]), flow);
+        }
+        if let Some(q) = spec.queue.get(name) {
+            self.components.entry(name.to_string()).or_default().add(flow);
+            for g in q.consumers.values() {
+                self.propagate(&g.service, flow);
+            }
+            return;
+        }
         if let Some(c) = spec.cache.get(name) {
             let h = self.hit_ratio(name, flow.client);
             let acc = self.components.entry(name.to_string()).or_default();
@@ -285,17 +305,14 @@ pub fn analyse(spec: &ModelSpec) -> Analysis {
         let total = acc.reads + acc.writes;
         let ws = if total > 0.0 { acc.writes / total } else { 0.0 };
         let mean = (1.0 - ws) * compute_seconds(&s.all_steps()) + ws * compute_seconds(&s.all_write_steps());
-        let speed: f64 = s.replica_speed.as_ref().map_or(s.replicas as f64, |v| v.iter().sum());
-        services.push(load(
-            name,
-            "service",
-            acc,
-            mean,
-            speed * s.workers as f64,
-            s.replicas,
-            s.workers,
-            s.queue_capacity,
-        ));
+        let speed: f64 = match (&s.replica_speed, &s.autoscale) {
+            (_, Some(a)) => a.max as f64,
+            (Some(v), None) => v.iter().sum(),
+            (None, None) => s.replicas as f64,
+        };
+        let mut l = load(name, "service", acc, mean, speed * s.workers as f64, s.replicas, s.workers, s.queue_capacity);
+        l.autoscale = s.autoscale.as_ref().map(|a| (a.min, a.max));
+        services.push(l);
     }
     for (name, c) in &spec.cache {
         let acc = ctx.components.get(name).copied().unwrap_or_default();
@@ -349,6 +366,28 @@ pub fn analyse(spec: &ModelSpec) -> Analysis {
         l.busiest_node = Some(busiest);
         services.push(l);
     }
+    for (name, q) in &spec.queue {
+        // A queue drains as fast as its slowest group: each takes every
+        // message, at most `concurrency` at a time.
+        let acc = ctx.components.get(name).copied().unwrap_or_default();
+        let drain = q
+            .consumers
+            .values()
+            .map(|g| {
+                let consumer = services.iter().find(|l| l.name == g.service);
+                let full = consumer.map_or(f64::INFINITY, |l| l.capacity_rps);
+                let mean = consumer.map_or(0.0, |l| l.mean_service_s);
+                match g.concurrency {
+                    Some(c) if mean > 0.0 => full.min(c as f64 / mean),
+                    _ => full,
+                }
+            })
+            .fold(f64::INFINITY, f64::min);
+        let bounded = q.capacity.is_some() || q.retention.is_some();
+        let mut l = load(name, "queue", acc, 0.0, 0.0, 1, 1, if bounded { Some(0) } else { None });
+        l.capacity_rps = drain;
+        services.push(l);
+    }
     Analysis { services, shards }
 }
 
@@ -377,6 +416,7 @@ fn load(
         closed_loop: acc.closed,
         hit_ratio: None,
         busiest_node: None,
+        autoscale: None,
     }
 }
 
@@ -405,6 +445,12 @@ pub fn check_stable(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
                         s.workers
                     )
                 }
+                None if s.kind == "queue" => format!(
+                    "unstable: producers send {:.1} messages/s on average but its consumers take at most {:.1}/s, \
+                     and nothing bounds the backlog, so it would grow for the whole run. Set `capacity` or \
+                     `retention`, or give the consumers more concurrency, workers or instances",
+                    s.offered_rps, s.capacity_rps
+                ),
                 None => format!(
                     "unstable: offered {:.1} req/s on average but {} replica(s) x {} worker(s) at a mean compute \
                      time of {:.4} ms complete at most {:.1} req/s (utilisation {:.2}), and its queue is unbounded, \

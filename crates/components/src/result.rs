@@ -156,6 +156,77 @@ pub struct ServiceResult {
     pub rate_limited: u64,
     pub expired: u64,
     pub crashed: u64,
+    /// Autoscaled services: the fleet over time.
+    pub fleet: Option<FleetResult>,
+}
+
+/// How an autoscaled fleet behaved after warm-up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FleetResult {
+    /// Time-weighted mean, and extremes, of serving instances.
+    pub mean: f64,
+    pub max: u64,
+    pub min: u64,
+    pub events: Vec<ScaleEvent>,
+}
+
+/// A change of an autoscaler's desired fleet size.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScaleEvent {
+    pub at: Time,
+    pub from: u32,
+    pub to: u32,
+    /// The policy that asked for it.
+    pub reason: String,
+}
+
+/// A message queue after warm-up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueueResult {
+    pub name: String,
+    /// Messages refused because a group was full.
+    pub rejected: u64,
+    pub groups: Vec<GroupResult>,
+}
+
+/// One consumer group of a queue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupResult {
+    pub name: String,
+    pub produced: u64,
+    pub delivered: u64,
+    /// Acknowledged, of messages produced after warm-up.
+    pub acked: u64,
+    pub redeliveries: u64,
+    pub dead_lettered: u64,
+    /// Dropped at the head for exceeding the retention.
+    pub expired: u64,
+    /// Waiting messages: time-weighted mean, most, and at the end.
+    pub depth_mean: f64,
+    pub depth_max: u64,
+    pub depth_end: u64,
+    /// The oldest waiting message's age, at most.
+    pub oldest_age_max: Time,
+    /// From produce to acknowledgement.
+    pub end_to_end: LatencyHistogram,
+}
+
+/// A global router after warm-up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RouterResult {
+    pub name: String,
+    pub targets: Vec<String>,
+    /// Requests sent to each target.
+    pub picks: Vec<u64>,
+    pub changes: Vec<RoutingChange>,
+}
+
+/// A target declared down or up by a router's health checks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoutingChange {
+    pub at: Time,
+    pub target: String,
+    pub healthy: bool,
 }
 
 /// One call site (a hop from a caller to a target), after warm-up: how
@@ -253,6 +324,9 @@ pub struct DatastoreResult {
     pub stale_age: LatencyHistogram,
     /// Acknowledged writes lost when a primary failed.
     pub lost_writes: u64,
+    /// At each failover that lost writes: how far the promoted replica
+    /// lagged (the crash time minus its newest applied commit); the most.
+    pub rpo_max: Option<Time>,
 }
 
 /// The connection pools of one call site (one per calling replica and
@@ -315,9 +389,11 @@ impl ServiceResult {
         (n > 0).then(|| self.downstream_sum_ns as f64 / n as f64)
     }
 
-    /// Busy workers as a fraction of all workers.
+    /// Busy workers as a fraction of all workers (of the serving fleet, on
+    /// average, when it autoscales).
     pub fn utilisation(&self) -> f64 {
-        self.busy_mean / (self.replicas as f64 * self.workers as f64)
+        let instances = self.fleet.as_ref().map_or(self.replicas as f64, |f| f.mean);
+        self.busy_mean / (instances * self.workers as f64)
     }
 }
 
@@ -339,6 +415,13 @@ pub struct WindowRow {
     pub queue_mean: f64,
     /// Cache hits over lookups, over all caches, if any lookup happened.
     pub cache_hit_ratio: Option<f64>,
+    /// Mean serving instances per autoscaled service (see
+    /// `RunResult::fleet_names`).
+    pub fleet: Vec<f64>,
+    /// Per queue group (see `RunResult::backlog_names`): mean waiting
+    /// messages, and the oldest waiting message's age at the window's end
+    /// in seconds.
+    pub backlog: Vec<(f64, f64)>,
 }
 
 /// Whole-run counts that let tests check no request is lost or duplicated.
@@ -377,6 +460,12 @@ pub struct RunResult {
     /// Every call site with a caller (clients' included), in build order.
     pub hops: Vec<HopResult>,
     pub series: Vec<WindowRow>,
+    /// Names of the series' fleet columns (autoscaled services) and backlog
+    /// columns (`queue/group`).
+    pub fleet_names: Vec<String>,
+    pub backlog_names: Vec<String>,
+    pub queues: Vec<QueueResult>,
+    pub routers: Vec<RouterResult>,
     /// Conservation counters over the whole run, warm-up included: every
     /// request born is settled (answered, failed or timed out) or still in
     /// flight at the end.
@@ -385,6 +474,8 @@ pub struct RunResult {
     pub window: Time,
     /// When faults were active, for shading plots.
     pub faults: Vec<FaultWindow>,
+    /// With a window SLO: the windows that broke it.
+    pub violation: Option<Violation>,
 }
 
 /// A span of simulated time during which a fault was active.
@@ -394,6 +485,20 @@ pub struct FaultWindow {
     pub end: Time,
     /// What happened, such as `crash app[0]`.
     pub label: String,
+    /// Recovery time: from the start until the error rate is back at or
+    /// below the window SLO's (1% by default) for good, to the window;
+    /// `None` when it never recovered or started before measurement.
+    pub rto: Option<Time>,
+}
+
+/// Windows that broke the model's window SLO (`sim.window_slo`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// Total length of the violating windows.
+    pub total: Time,
+    /// The start of the first and the end of the last violating window.
+    pub first: Option<Time>,
+    pub last: Option<Time>,
 }
 
 impl RunResult {

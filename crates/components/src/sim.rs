@@ -15,6 +15,7 @@
 //! and dropped in O(1).
 
 mod aside;
+mod autoscale;
 mod balancer;
 mod build;
 mod cache;
@@ -27,6 +28,8 @@ mod flow;
 mod network;
 mod policy;
 mod pool;
+mod queue;
+mod router;
 mod slab;
 mod station;
 mod store;
@@ -42,13 +45,17 @@ use crate::dist::Dist;
 use crate::result::{ErrorKind, RunResult, WindowRow};
 use crate::spec::ModelSpec;
 use crate::validate::{SpecError, validate};
+use autoscale::Autoscaler;
 use balancer::Balancer;
+pub(crate) use build::region_of;
 use cache::Cache;
 use client::Client;
 use datastore::Datastore;
 pub(crate) use datastore::Partitioner;
 use network::Link;
 use pool::Pool;
+use queue::MessageQueue;
+use router::Router;
 use slab::Slab;
 use station::Station;
 
@@ -206,6 +213,25 @@ pub enum Event {
         cache: u32,
         entry: u32,
     },
+    /// An autoscaler evaluates its policies.
+    ScaleTick {
+        scaler: u32,
+    },
+    /// An ordered instance has started (unless the order was cancelled).
+    InstanceReady {
+        scaler: u32,
+        station: u32,
+        epoch: u32,
+    },
+    /// A failed message's visibility timeout ran out.
+    Redeliver {
+        queue: u32,
+        slot: u32,
+    },
+    /// A router health-checks its targets.
+    RouterCheck {
+        router: u32,
+    },
     /// Measurement starts.
     WarmupEnd,
     /// A time-series window closes.
@@ -223,6 +249,8 @@ enum Owner {
     Probe { balancer: u32, replica: u32 },
     /// A cache's background refresh of one key.
     Refresh { station: u32, key: u64 },
+    /// A queue's delivery of one message to a consumer.
+    Consumer { queue: u32, slot: u32 },
     /// Nobody: fire-and-forget work not tied to a request (flushes).
     Detached,
 }
@@ -245,6 +273,9 @@ struct Site {
     pool_per_caller: u32,
     /// The operation calls from here carry; `None` keeps the request's.
     op: Option<Op>,
+    /// Queue deliveries: consumers pull, so a message goes to the serving
+    /// instance with the fewest requests present.
+    pull: bool,
     /// Names, for results.
     caller: String,
     callee: String,
@@ -264,6 +295,7 @@ impl Site {
             pool_first: NONE,
             pool_per_caller: 0,
             op: None,
+            pull: false,
             caller: String::new(),
             callee: String::new(),
         }
@@ -318,6 +350,8 @@ enum Step {
     },
     /// Datastore replica: record that the write is applied.
     Apply,
+    /// Queue: store the message in every consumer group.
+    Enqueue,
 }
 
 /// What a step asks the job to do next.
@@ -336,6 +370,7 @@ enum ServiceKind {
     Plain,
     Cache(u32),
     Datastore(u32),
+    Queue(u32),
 }
 
 /// A logical call: one request from an owner to a target, made of one or
@@ -426,8 +461,15 @@ struct Service {
     name: String,
     kind: ServiceKind,
     first_station: u32,
-    /// Stations (replicas; for a datastore, shards x nodes per shard).
+    /// Stations (replicas; for a datastore, shards x nodes per shard; for
+    /// an autoscaled service, its largest fleet).
     replicas: u32,
+    /// Stations taking requests: the first `active` (all but for autoscaled
+    /// services).
+    active: u32,
+    /// Requests that reached a station, admitted or not, warm-up included
+    /// (what autoscaling reads).
+    offered: u64,
     workers: u32,
     cursor: u32,
     /// Handlers, and which one each operation runs.
@@ -467,6 +509,11 @@ struct World {
     faults: Vec<fault::Fault>,
     caches: Vec<Cache>,
     datastores: Vec<Datastore>,
+    autoscalers: Vec<Autoscaler>,
+    queues: Vec<MessageQueue>,
+    /// Messages waiting in all queues, for the runaway guard.
+    backlog: usize,
+    routers: Vec<Router>,
     pools: Vec<Pool>,
     /// For results: each pooled call site as (caller, target, first pool,
     /// pools).
@@ -493,6 +540,11 @@ struct World {
     queued_total: TimeWeighted,
     series: Vec<WindowRow>,
     fault_windows: Vec<crate::result::FaultWindow>,
+    /// The window SLO, if any: its p99 bound; and the error-rate bound
+    /// (1% unless it says).
+    window_slo: bool,
+    slo_p99: Option<Time>,
+    slo_error_rate: f64,
     end: Time,
     /// The time of the event being handled.
     now: Time,
@@ -571,10 +623,17 @@ impl Model for World {
             Event::Promote { datastore, shard } => self.on_promote(datastore, shard, sched),
             Event::Flush { station, key, epoch } => self.on_flush(station, key, epoch, sched),
             Event::Prewarm { cache, entry } => self.on_prewarm(cache, entry, sched.now()),
+            Event::ScaleTick { scaler } => self.on_scale_tick(scaler, sched),
+            Event::InstanceReady { scaler, station, epoch } => self.on_instance_ready(scaler, station, epoch, sched),
+            Event::Redeliver { queue, slot } => self.redeliver(queue, slot, sched),
+            Event::RouterCheck { router } => self.on_router_check(router, sched),
             Event::WarmupEnd => self.on_warmup_end(sched.now()),
             Event::WindowEnd => self.on_window_end(sched),
         }
-        if self.attempts.live() > self.max_in_flight || self.jobs.live() > self.max_in_flight {
+        if self.attempts.live() > self.max_in_flight
+            || self.jobs.live() > self.max_in_flight
+            || self.backlog > self.max_in_flight
+        {
             self.runaway = Some(self.runaway_message(sched.now()));
             return ControlFlow::Break(());
         }

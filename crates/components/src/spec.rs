@@ -8,6 +8,7 @@
 //! Names share one namespace across kinds: a client's `target` may name a
 //! balancer or a service, and a balancer's `target` names a service.
 
+mod autoscale;
 mod balancer;
 mod cache;
 mod client;
@@ -16,7 +17,9 @@ mod dist;
 mod duration;
 mod fault;
 mod network;
+mod queue;
 mod resilience;
+mod router;
 mod service;
 
 use std::collections::BTreeMap;
@@ -24,6 +27,7 @@ use std::fmt;
 
 use serde::Deserialize;
 
+pub use autoscale::{AutoscaleSpec, ColdShapeSpec, ColdSpec, ScaleMetricSpec, ScalePolicySpec, ScheduleStepSpec};
 pub use balancer::{BalancerPolicySpec, BalancerSpec, HealthCheckSpec, OutlierSpec};
 pub use cache::{CacheModeSpec, CacheSpec, EvictionSpec, PrewarmSpec, TtlSpec, WritePolicySpec};
 pub use client::{
@@ -34,15 +38,17 @@ pub use dist::DistSpec;
 pub use duration::{Duration, ParseDurationError};
 pub use fault::{CrashModeSpec, FaultKindSpec, FaultLinkSpec, FaultSpec, FaultTimingSpec};
 pub use network::{LinkSpec, NetworkSpec};
+pub use queue::{ConsumerGroupSpec, QueueSpec};
 pub use resilience::{
     BackoffSpec, BreakerSpec, BudgetSpec, BulkheadSpec, FallbackSpec, HedgeSpec, JitterSpec, RateLimitAlgorithm,
     RateLimitSpec, RetryOnSpec, RetrySpec, ShedSpec,
 };
+pub use router::{RouterModeSpec, RouterSpec};
 pub use service::{CallSpec, DisciplineSpec, PoolSpec, ServiceSpec, StepSpec, WaitSpec};
 
 /// The tables whose keys are component names chosen by the user. An
 /// override may change a component but not create one.
-pub const NAMED_TABLES: [&str; 5] = ["client", "balancer", "service", "cache", "datastore"];
+pub const NAMED_TABLES: [&str; 7] = ["client", "balancer", "service", "cache", "datastore", "queue", "router"];
 
 /// A whole system model.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
@@ -65,6 +71,12 @@ pub struct ModelSpec {
     /// Datastores, by name.
     #[serde(default)]
     pub datastore: BTreeMap<String, DatastoreSpec>,
+    /// Message queues and streams, by name.
+    #[serde(default)]
+    pub queue: BTreeMap<String, QueueSpec>,
+    /// Global (DNS-style) routers across regions, by name.
+    #[serde(default)]
+    pub router: BTreeMap<String, RouterSpec>,
     /// Link latency and loss between components.
     #[serde(default)]
     pub network: NetworkSpec,
@@ -93,6 +105,20 @@ pub struct SimSpec {
     /// Stop, with an error, when this many requests are in flight at once: a
     /// guard against models whose queues grow without bound.
     pub max_in_flight: u64,
+    /// A per-window SLO: a time-series window violates it when its p99 or
+    /// its error rate is above the bound. Results give the violating time;
+    /// recovery times (RTO) use its error rate.
+    pub window_slo: Option<WindowSloSpec>,
+}
+
+/// Bounds one time-series window must meet.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowSloSpec {
+    #[serde(default)]
+    pub p99: Option<Duration>,
+    #[serde(default)]
+    pub error_rate: Option<f64>,
 }
 
 impl Default for SimSpec {
@@ -105,6 +131,7 @@ impl Default for SimSpec {
             window: Duration::from_secs(1),
             max_events: None,
             max_in_flight: 1_000_000,
+            window_slo: None,
         }
     }
 }

@@ -8,8 +8,11 @@ use std::fmt;
 mod client;
 mod data;
 mod graph;
+mod growth;
 mod resilience;
 mod service;
+
+pub(crate) use growth::regions_of;
 
 use crate::spec::{DistSpec, Duration, ModelSpec};
 use crate::suggest::did_you_mean;
@@ -51,10 +54,16 @@ pub enum Kind {
     Service,
     Cache,
     Datastore,
+    Queue,
+    Router,
 }
 
 /// What a call may target.
-pub(crate) const CALLABLE: &[Kind] = &[Kind::Balancer, Kind::Service, Kind::Cache, Kind::Datastore];
+pub(crate) const CALLABLE: &[Kind] = &[Kind::Balancer, Kind::Service, Kind::Cache, Kind::Datastore, Kind::Queue];
+
+/// What a client may target: what a call may, and routers.
+pub(crate) const CLIENT_TARGETS: &[Kind] =
+    &[Kind::Balancer, Kind::Service, Kind::Cache, Kind::Datastore, Kind::Queue, Kind::Router];
 
 impl Kind {
     pub fn table(self) -> &'static str {
@@ -64,6 +73,8 @@ impl Kind {
             Kind::Service => "service",
             Kind::Cache => "cache",
             Kind::Datastore => "datastore",
+            Kind::Queue => "queue",
+            Kind::Router => "router",
         }
     }
 }
@@ -85,6 +96,12 @@ pub fn names(spec: &ModelSpec) -> BTreeMap<&str, Kind> {
     }
     for n in spec.datastore.keys() {
         map.insert(n.as_str(), Kind::Datastore);
+    }
+    for n in spec.queue.keys() {
+        map.insert(n.as_str(), Kind::Queue);
+    }
+    for n in spec.router.keys() {
+        map.insert(n.as_str(), Kind::Router);
     }
     map
 }
@@ -182,6 +199,8 @@ pub fn validate(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
         (Kind::Service, spec.service.keys().collect()),
         (Kind::Cache, spec.cache.keys().collect()),
         (Kind::Datastore, spec.datastore.keys().collect()),
+        (Kind::Queue, spec.queue.keys().collect()),
+        (Kind::Router, spec.router.keys().collect()),
     ];
     for (kind, keys) in &tables {
         for name in keys {
@@ -219,6 +238,17 @@ pub fn validate(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
     if sim.max_in_flight == 0 {
         c.err(&["sim", "max_in_flight"], "must be at least 1");
     }
+    if let Some(w) = &sim.window_slo {
+        if let Some(e) = w.error_rate {
+            c.probability(&["sim", "window_slo", "error_rate"], e);
+        }
+        if w.p99.is_some_and(|d| d.0 == 0) {
+            c.err(&["sim", "window_slo", "p99"], "must be longer than zero");
+        }
+        if w.p99.is_none() && w.error_rate.is_none() {
+            c.err(&["sim", "window_slo"], "needs `p99`, `error_rate` or both");
+        }
+    }
 
     if spec.client.is_empty() {
         c.err(&[], "the model has no clients: add a [client.<name>] table with a `target` and a `rate`");
@@ -238,6 +268,13 @@ pub fn validate(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
     for (name, d) in &spec.datastore {
         c.datastore(name, d);
     }
+    for (name, q) in &spec.queue {
+        c.queue(spec, name, q);
+    }
+    for (name, r) in &spec.router {
+        c.router(spec, name, r);
+    }
+    c.regions(spec);
     c.network(spec);
     c.faults(spec);
     if c.errors.is_empty() {

@@ -44,7 +44,7 @@ use crate::model_file::{ModelFile, Override};
 
 /// The metrics an SLO or the precision rule may name: the `points.csv`
 /// headline columns.
-pub const HEADLINE_METRICS: [&str; 10] = [
+pub const HEADLINE_METRICS: [&str; 12] = [
     "offered_rps",
     "throughput_rps",
     "goodput_rps",
@@ -55,13 +55,16 @@ pub const HEADLINE_METRICS: [&str; 10] = [
     "p99_ms",
     "p999_ms",
     "max_ms",
+    "slo_violation_s",
+    "rto_s",
 ];
 
 /// Per-component metrics, written `<component>.<metric>` as in
 /// `points.csv`: every service, cache and datastore has the first four;
-/// caches also `hit_ratio`, datastores also `stale_fraction`.
-pub const SERVICE_METRICS: [&str; 6] =
-    ["utilisation", "throughput_rps", "queue_mean", "p99_ms", "hit_ratio", "stale_fraction"];
+/// caches also `hit_ratio`, datastores also `stale_fraction`, autoscaled
+/// services also `fleet_mean`.
+pub const SERVICE_METRICS: [&str; 7] =
+    ["utilisation", "throughput_rps", "queue_mean", "p99_ms", "hit_ratio", "stale_fraction", "fleet_mean"];
 
 /// How several axes combine into points.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize)]

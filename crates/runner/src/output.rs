@@ -67,11 +67,20 @@ pub fn num(v: Option<f64>, decimals: usize) -> String {
 }
 
 /// `timeseries.csv` for one point.
-pub fn timeseries_csv(rows: &[SeriesRow]) -> String {
-    let mut out =
-        String::from("start_s,throughput_rps,errors_per_s,mean_ms,p50_ms,p99_ms,queue_mean,cache_hit_ratio\n");
+/// `fleet` and `backlog` name the extra columns: serving instances per
+/// autoscaled service, and per queue group its mean depth and its oldest
+/// message's age.
+pub fn timeseries_csv(rows: &[SeriesRow], fleet: &[String], backlog: &[String]) -> String {
+    let mut out = String::from("start_s,throughput_rps,errors_per_s,mean_ms,p50_ms,p99_ms,queue_mean,cache_hit_ratio");
+    for f in fleet {
+        let _ = write!(out, ",fleet:{f}");
+    }
+    for b in backlog {
+        let _ = write!(out, ",backlog:{b},oldest_age_s:{b}");
+    }
+    out.push('\n');
     for r in rows {
-        let _ = writeln!(
+        let _ = write!(
             out,
             "{},{},{},{},{},{},{},{}",
             num(Some(r.start_s), 3),
@@ -83,6 +92,13 @@ pub fn timeseries_csv(rows: &[SeriesRow]) -> String {
             num(Some(r.queue_mean), 4),
             num(r.cache_hit_ratio, 4),
         );
+        for &f in &r.fleet {
+            let _ = write!(out, ",{}", num(Some(f), 3));
+        }
+        for &(depth, age) in &r.backlog {
+            let _ = write!(out, ",{},{}", num(Some(depth), 3), num(Some(age), 3));
+        }
+        out.push('\n');
     }
     out
 }
@@ -120,6 +136,19 @@ pub fn points_csv(axes: &[String], points: &[PointResult]) -> String {
         for d in &first.datastores {
             header.push(format!("{}.stale_fraction", d.name));
         }
+        for s in first.services.iter().filter(|s| s.fleet.is_some()) {
+            header.push(format!("{}.fleet_mean", s.name));
+        }
+        for g in &first.queues {
+            header.push(format!("{}/{}.depth_mean", g.queue, g.group));
+            header.push(format!("{}/{}.end_to_end_p99_ms", g.queue, g.group));
+        }
+        if first.headline.slo_violation_s.n > 0 {
+            header.push("slo_violation_s".into());
+        }
+        if !first.faults.is_empty() {
+            header.push("rto_s".into());
+        }
     }
     w.write_record(&header).expect("in-memory csv");
     for p in points {
@@ -148,6 +177,19 @@ pub fn points_csv(axes: &[String], points: &[PointResult]) -> String {
         }
         for d in &p.datastores {
             row.push(num(Some(d.stale_fraction.mean), 6));
+        }
+        for s in p.services.iter().filter_map(|s| s.fleet.as_ref()) {
+            row.push(num(Some(s.mean.mean), 4));
+        }
+        for g in &p.queues {
+            row.push(num(Some(g.depth_mean.mean), 4));
+            row.push(num(Some(g.end_to_end_p99_ms.mean), 6));
+        }
+        if points[0].headline.slo_violation_s.n > 0 {
+            row.push(num(Some(h.slo_violation_s.mean), 3));
+        }
+        if !points[0].faults.is_empty() {
+            row.push(num(Some(h.rto_s.mean), 3));
         }
         w.write_record(&row).expect("in-memory csv");
     }

@@ -190,6 +190,21 @@ fn timeseries_charts(p: &PointResult) -> Vec<Chart> {
             vec![line("all caches", false, &|r| r.cache_hit_ratio)],
         ));
     }
+    if !p.fleet_names.is_empty() {
+        let series =
+            (0..p.fleet_names.len()).map(|k| line(&p.fleet_names[k], false, &|r| r.fleet.get(k).copied())).collect();
+        charts.push(chart("Fleet size", "serving instances", Scale::Linear, series));
+    }
+    if !p.backlog_names.is_empty() {
+        let depth = (0..p.backlog_names.len())
+            .map(|k| line(&p.backlog_names[k], false, &|r| r.backlog.get(k).map(|b| b.0)))
+            .collect();
+        charts.push(chart("Queue backlog", "waiting messages", Scale::Linear, depth));
+        let age = (0..p.backlog_names.len())
+            .map(|k| line(&p.backlog_names[k], false, &|r| r.backlog.get(k).map(|b| b.1)))
+            .collect();
+        charts.push(chart("Oldest message", "age (s)", Scale::Linear, age));
+    }
     charts
 }
 

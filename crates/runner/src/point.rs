@@ -14,6 +14,10 @@ use tailsim_engine::time::{Time, as_secs_f64};
 
 use crate::stats::Estimate;
 
+mod growth;
+
+pub use growth::{FleetSummary, GroupSummary, RouterSummary};
+
 const MS: f64 = 1e6;
 
 /// The summary of one point, as written to `summary.json` and to the
@@ -47,8 +51,14 @@ pub struct PointResult {
     pub pools: Vec<PoolSummary>,
     /// Amplification per hop.
     pub hops: Vec<HopSummary>,
+    /// Message queues, one entry per consumer group.
+    pub queues: Vec<GroupSummary>,
+    pub routers: Vec<RouterSummary>,
     /// Time series, averaged over replications window by window.
     pub series: Vec<SeriesRow>,
+    /// Names of the series' fleet and backlog columns.
+    pub fleet_names: Vec<String>,
+    pub backlog_names: Vec<String>,
     /// Why a replication was stopped early, if one was.
     pub runaway: Option<String>,
     /// Fault windows of the first replication, in seconds.
@@ -61,6 +71,8 @@ pub struct FaultSpan {
     pub start_s: f64,
     pub end_s: f64,
     pub label: String,
+    /// Time until the error rate recovered, per replication.
+    pub rto_s: Estimate,
 }
 
 /// The across-replication estimates users read first.
@@ -76,6 +88,11 @@ pub struct Headline {
     pub p99_ms: Estimate,
     pub p999_ms: Estimate,
     pub max_ms: Estimate,
+    /// Seconds of windows that broke the model's window SLO (null without
+    /// one).
+    pub slo_violation_s: Estimate,
+    /// The first fault's recovery time in seconds (null without one).
+    pub rto_s: Estimate,
 }
 
 /// Percentiles of the merged histogram.
@@ -141,6 +158,8 @@ pub struct ServiceSummary {
     pub rate_limited: u64,
     pub expired: u64,
     pub crashed: u64,
+    /// Autoscaled services only.
+    pub fleet: Option<FleetSummary>,
 }
 
 /// One hop (call site): attempts per call there, and attempts per client
@@ -193,6 +212,8 @@ pub struct DatastoreSummary {
     pub stale_age_p50_ms: Option<f64>,
     pub stale_age_p99_ms: Option<f64>,
     pub lost_writes: u64,
+    /// The longest window of lost writes at a failover, in ms (RPO).
+    pub rpo_ms: Estimate,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -241,6 +262,11 @@ pub struct SeriesRow {
     pub queue_mean: f64,
     /// Cache hits over lookups, over all caches.
     pub cache_hit_ratio: Option<f64>,
+    /// Mean serving instances per autoscaled service.
+    pub fleet: Vec<f64>,
+    /// Per queue group: mean waiting messages, and the oldest message's
+    /// age at the window's end in seconds.
+    pub backlog: Vec<(f64, f64)>,
 }
 
 impl PointResult {
@@ -258,6 +284,8 @@ impl PointResult {
             "p90_ms" => h.p90_ms,
             "p99_ms" => h.p99_ms,
             "p999_ms" => h.p999_ms,
+            "slo_violation_s" => h.slo_violation_s,
+            "rto_s" => h.rto_s,
             "max_ms" => h.max_ms,
             other => {
                 let (service, metric) = other.split_once('.')?;
@@ -265,6 +293,9 @@ impl PointResult {
                     "hit_ratio" => return self.caches.iter().find(|c| c.name == service).map(|c| c.hit_ratio),
                     "stale_fraction" => {
                         return self.datastores.iter().find(|d| d.name == service).map(|d| d.stale_fraction);
+                    }
+                    "fleet_mean" => {
+                        return self.services.iter().find(|s| s.name == service)?.fleet.as_ref().map(|f| f.mean);
                     }
                     _ => {}
                 }
@@ -360,6 +391,8 @@ pub fn summarise(
         p99_ms: per_run(&|i| q(i, 0.99)),
         p999_ms: per_run(&|i| q(i, 0.999)),
         max_ms: per_run(&|i| ms(merged_per_run[i].max())),
+        slo_violation_s: growth::violation_s(runs),
+        rto_s: growth::rto_s(runs, 0),
     };
     let opt = |t: Option<Time>| t.map(|v| v as f64 / MS);
     let merged_latency = MergedLatency {
@@ -437,6 +470,7 @@ pub fn summarise(
                 rate_limited: runs.iter().map(|r| r.services[si].rate_limited).sum(),
                 expired: runs.iter().map(|r| r.services[si].expired).sum(),
                 crashed: runs.iter().map(|r| r.services[si].crashed).sum(),
+                fleet: growth::fleet(runs, si),
             }
         })
         .collect();
@@ -476,12 +510,22 @@ pub fn summarise(
         datastores,
         pools,
         hops,
+        queues: growth::queues(runs),
+        routers: growth::routers(runs),
         series: average_series(runs),
+        fleet_names: runs[0].fleet_names.clone(),
+        backlog_names: runs[0].backlog_names.clone(),
         runaway: runs.iter().find_map(|r| r.runaway.clone()),
         faults: runs[0]
             .faults
             .iter()
-            .map(|f| FaultSpan { start_s: as_secs_f64(f.start), end_s: as_secs_f64(f.end), label: f.label.clone() })
+            .enumerate()
+            .map(|(i, f)| FaultSpan {
+                start_s: as_secs_f64(f.start),
+                end_s: as_secs_f64(f.end),
+                label: f.label.clone(),
+                rto_s: growth::rto_s(runs, i),
+            })
             .collect(),
     };
     (result, merged)
@@ -515,6 +559,14 @@ fn average_series(runs: &[RunResult]) -> Vec<SeriesRow> {
                     let vals: Vec<f64> = rows.iter().filter_map(|r| r.cache_hit_ratio).collect();
                     (!vals.is_empty()).then(|| vals.iter().sum::<f64>() / vals.len() as f64)
                 },
+                fleet: (0..rows[0].fleet.len()).map(|k| rows.iter().map(|r| r.fleet[k]).sum::<f64>() / n).collect(),
+                backlog: (0..rows[0].backlog.len())
+                    .map(|k| {
+                        let depth = rows.iter().map(|r| r.backlog[k].0).sum::<f64>() / n;
+                        let age = rows.iter().map(|r| r.backlog[k].1).sum::<f64>() / n;
+                        (depth, age)
+                    })
+                    .collect(),
             }
         })
         .collect()
@@ -595,6 +647,7 @@ fn summarise_datastores(runs: &[RunResult], secs: &[f64]) -> Vec<DatastoreSummar
                 stale_age_p50_ms: opt(ages.quantile(0.5)),
                 stale_age_p99_ms: opt(ages.quantile(0.99)),
                 lost_writes: runs.iter().map(|r| r.datastores[i].lost_writes).sum(),
+                rpo_ms: growth::rpo_ms(runs, i),
             }
         })
         .collect()

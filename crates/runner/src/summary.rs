@@ -45,7 +45,10 @@ pub fn write_results(dir: &Path, summary: &Summary, histograms: &[LatencyHistogr
     for (p, h) in summary.points.iter().zip(histograms) {
         let pdir = dir.join("points").join(p.index.to_string());
         write_atomic(&pdir.join("latency.hgrm"), hgrm(h).as_bytes())?;
-        write_atomic(&pdir.join("timeseries.csv"), timeseries_csv(&p.series).as_bytes())?;
+        write_atomic(
+            &pdir.join("timeseries.csv"),
+            timeseries_csv(&p.series, &p.fleet_names, &p.backlog_names).as_bytes(),
+        )?;
     }
     crate::plot::write_plots(dir, summary, histograms)
 }

@@ -6,6 +6,8 @@ use crate::point::PointResult;
 use crate::stats::Estimate;
 use crate::summary::Summary;
 
+mod growth;
+
 fn pm(e: &Estimate, decimals: usize) -> String {
     if !e.mean.is_finite() {
         return "-".into();
@@ -109,9 +111,13 @@ pub fn point_table(summary: &Summary, p: &PointResult) -> String {
             .to_vec(),
     ];
     for s in &p.services {
+        let fleet = match &s.fleet {
+            Some(f) => format!("{}-{}", f.min, f.max),
+            None => s.replicas.to_string(),
+        };
         rows.push(vec![
             s.name.clone(),
-            format!("{}×{}", s.replicas, s.workers),
+            format!("{fleet}×{}", s.workers),
             pm(&s.utilisation, 3),
             pm(&s.throughput_rps, 1),
             pm_auto(&s.queue_mean),
@@ -211,7 +217,7 @@ pub fn point_table(summary: &Summary, p: &PointResult) -> String {
                 d.stale_age_p99_ms.map_or("-".into(), |v| format!("{v:.2}")),
             );
         }
-        if d.lost_writes > 0 {
+        if d.lost_writes > 0 && d.rpo_ms.n == 0 {
             let _ = writeln!(out, "acknowledged writes lost: {}", d.lost_writes);
         }
     }
@@ -289,6 +295,7 @@ pub fn point_table(summary: &Summary, p: &PointResult) -> String {
         let more = if p.faults.len() > 6 { format!(" and {} more", p.faults.len() - 6) } else { String::new() };
         let _ = writeln!(out, "faults (first replication): {}{more}", spans.join("; "));
     }
+    out.push_str(&growth::growth_lines(p));
     for b in &p.balancers {
         if b.health_ejections + b.outlier_ejections > 0 {
             let _ = writeln!(
@@ -332,6 +339,16 @@ pub fn sweep_table(summary: &Summary) -> String {
     header.extend(
         ["reps", "throughput req/s", "goodput req/s", "errors", "mean", "p50", "p99", "p99.9"].map(String::from),
     );
+    // Metrics an SLO names that the fixed columns do not show.
+    let shown = ["throughput_rps", "goodput_rps", "error_rate", "mean_ms", "p50_ms", "p99_ms", "p999_ms"];
+    let mut extra: Vec<String> = Vec::new();
+    for s in &summary.slos {
+        let metric = s.slo.split_whitespace().next().unwrap_or_default().to_string();
+        if !shown.contains(&metric.as_str()) && !extra.contains(&metric) {
+            extra.push(metric);
+        }
+    }
+    header.extend(extra.iter().cloned());
     let mut rows = vec![header];
     for p in &summary.points {
         let h = &p.headline;
@@ -350,6 +367,9 @@ pub fn sweep_table(summary: &Summary) -> String {
         row.push(pm_auto(&h.p50_ms));
         row.push(pm_auto(&h.p99_ms));
         row.push(pm_auto(&h.p999_ms));
+        for m in &extra {
+            row.push(p.metric(m).map_or("-".into(), |e| pm_auto(&e)));
+        }
         rows.push(row);
     }
     out.push_str(&align(&rows));

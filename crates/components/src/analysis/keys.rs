@@ -166,6 +166,7 @@ mod tests {
             hot_keys: Vec::new(),
             failover: None,
             zones: Vec::new(),
+            region: None,
         }
     }
 }

@@ -62,12 +62,14 @@ pub struct Balancer {
     pub name: String,
     pub service: u32,
     replicas: u32,
+    /// Replicas taking requests: the first `active` (autoscaling).
+    active: u32,
     policy: Policy,
     outstanding: Vec<u32>,
     total_outstanding: u64,
     health_down: Vec<bool>,
     outlier_ejected: Vec<bool>,
-    /// Replicas currently ejected by either mechanism.
+    /// Active replicas currently ejected by either mechanism.
     unavailable: u32,
     consecutive_errors: Vec<u32>,
     probe_failures: Vec<u32>,
@@ -110,6 +112,7 @@ impl Balancer {
             name,
             service,
             replicas,
+            active: replicas,
             policy,
             outstanding: vec![0; n],
             total_outstanding: 0,
@@ -144,7 +147,17 @@ impl Balancer {
     /// Whether ejections leave no replica: then every replica is eligible.
     #[inline]
     fn panic_mode(&self) -> bool {
-        self.unavailable == self.replicas
+        self.unavailable == self.active
+    }
+
+    /// The fleet behind the balancer changed: the first `active` replicas
+    /// take requests.
+    pub fn set_active(&mut self, active: u32) {
+        self.active = active.min(self.replicas);
+        self.unavailable = (0..self.active).filter(|&r| !self.available(r)).count() as u32;
+        if let Policy::PowerOfD { perm, .. } = &mut self.policy {
+            *perm = (0..self.active).collect();
+        }
     }
 
     /// Applies a change to replica `r`'s ejection flags, keeping the count
@@ -156,6 +169,9 @@ impl Balancer {
         }
         if let Some(o) = outlier {
             self.outlier_ejected[r as usize] = o;
+        }
+        if r >= self.active {
+            return;
         }
         match (before, self.available(r)) {
             (true, false) => self.unavailable += 1,
@@ -176,7 +192,7 @@ impl Balancer {
             Policy::PowerOfD { .. } => self.pick_power_of_d(panic),
             Policy::ConsistentHash { .. } => self.pick_hashed(key, panic),
             Policy::Sticky => {
-                let n = self.replicas;
+                let n = self.active;
                 let home = (hash(sticky) % n as u64) as u32;
                 (0..n).map(|i| (home + i) % n).find(|&r| panic || self.available(r)).unwrap_or(home)
             }
@@ -186,7 +202,7 @@ impl Balancer {
     }
 
     fn pick_round_robin(&mut self, panic: bool) -> u32 {
-        let n = self.replicas;
+        let n = self.active;
         let Policy::RoundRobin { cursor } = self.policy else { unreachable!() };
         let mut next = cursor;
         let mut chosen = 0;
@@ -202,7 +218,7 @@ impl Balancer {
     }
 
     fn pick_random(&mut self, panic: bool) -> u32 {
-        let n = self.replicas;
+        let n = self.active;
         let mut r = self.rng.random_range(0..n);
         for _ in 0..n {
             if panic || self.available(r) {
@@ -214,7 +230,7 @@ impl Balancer {
     }
 
     fn pick_least_outstanding(&mut self, panic: bool) -> u32 {
-        let n = self.replicas;
+        let n = self.active;
         let Policy::LeastOutstanding { cursor: start } = self.policy else { unreachable!() };
         // Ties go to the first candidate after a rotating start, so equal
         // replicas share the load.
@@ -253,7 +269,7 @@ impl Balancer {
     }
 
     fn pick_power_of_d(&mut self, panic: bool) -> u32 {
-        let n = self.replicas as usize;
+        let n = self.active as usize;
         let Policy::PowerOfD { d, perm } = &mut self.policy else { unreachable!() };
         // Partial Fisher-Yates: the first `taken` entries are a uniform
         // random sample without replacement.
@@ -280,14 +296,14 @@ impl Balancer {
         let Policy::ConsistentHash { ring, load_factor } = &self.policy else { unreachable!() };
         let h = hash(key ^ 0x5bd1_e995);
         let start = ring.partition_point(|&(p, _)| p < h);
-        let eligible = (0..self.replicas).filter(|&r| panic || self.available(r)).count().max(1) as f64;
+        let eligible = (0..self.active).filter(|&r| panic || self.available(r)).count().max(1) as f64;
         // Bounded loads (Mirrokni, Thorup, Zadimoghaddam): a replica takes a
         // request only while below ceil(c * (m + 1) / n).
         let cap = load_factor.map(|c| (c * (self.total_outstanding + 1) as f64 / eligible).ceil() as u32);
         let mut first_ok = None;
         for i in 0..ring.len() {
             let r = ring[(start + i) % ring.len()].1;
-            if !(panic || self.available(r)) {
+            if r >= self.active || !(panic || self.available(r)) {
                 continue;
             }
             first_ok.get_or_insert(r);
@@ -295,7 +311,7 @@ impl Balancer {
                 return r;
             }
         }
-        first_ok.unwrap_or(ring[start % ring.len()].1)
+        first_ok.unwrap_or(0)
     }
 
     /// A request was sent to replica `r`.
@@ -321,7 +337,7 @@ impl Balancer {
             true => {
                 self.consecutive_errors[i] += 1;
                 let ejected = self.outlier_ejected.iter().filter(|&&e| e).count();
-                let room = ((ejected + 1) as f64) <= max_fraction * self.replicas as f64;
+                let room = ((ejected + 1) as f64) <= max_fraction * self.active as f64;
                 if self.consecutive_errors[i] >= threshold && !self.outlier_ejected[i] && room {
                     self.consecutive_errors[i] = 0;
                     self.set_ejected(r, None, Some(true));

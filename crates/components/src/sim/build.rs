@@ -12,6 +12,7 @@ use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::stats::{LatencyHistogram, TimeWeighted, WindowClock};
 use tailsim_engine::time::Time;
 
+use super::autoscale::Autoscaler;
 use super::balancer::Balancer;
 use super::cache::Cache;
 use super::client::{Client, Loop};
@@ -20,6 +21,8 @@ use super::fault::{Fault, blackhole, timing_of};
 use super::network::Link;
 use super::policy::{Breaker, Hedge, RateLimiter, Retry};
 use super::pool::Pool;
+use super::queue::MessageQueue;
+use super::router::Router;
 use super::station::{JobQueue, Shedding, Station, StationStats};
 use super::{Event, NONE, Op, Service, ServiceKind, ServiceStats, Site, Slab, Step, Target, World};
 use crate::dist::Dist;
@@ -36,13 +39,32 @@ struct Links<'a> {
     links: Vec<Link>,
 }
 
+/// The region a component is in, if it says (a balancer defaults to its
+/// target's).
+pub(crate) fn region_of<'a>(spec: &'a ModelSpec, name: &str) -> Option<&'a str> {
+    if let Some(b) = spec.balancer.get(name) {
+        return b.region.as_deref().or_else(|| region_of(spec, &b.target));
+    }
+    spec.service
+        .get(name)
+        .and_then(|s| s.region.as_deref())
+        .or_else(|| spec.cache.get(name).and_then(|c| c.region.as_deref()))
+        .or_else(|| spec.datastore.get(name).and_then(|d| d.region.as_deref()))
+        .or_else(|| spec.client.get(name).and_then(|c| c.region.as_deref()))
+        .or_else(|| spec.queue.get(name).and_then(|q| q.region.as_deref()))
+}
+
 impl Links<'_> {
     fn get(&mut self, from: &str, to: &str) -> u32 {
         let key = (from.to_string(), to.to_string());
         if let Some(&i) = self.index.get(&key) {
             return i;
         }
-        self.links.push(Link::new(&self.spec.network, from, to, self.seed));
+        let cross = match (region_of(self.spec, from), region_of(self.spec, to)) {
+            (Some(a), Some(b)) => a != b,
+            _ => false,
+        };
+        self.links.push(Link::new(&self.spec.network, from, to, cross, self.seed));
         let i = (self.links.len() - 1) as u32;
         self.index.insert(key, i);
         i
@@ -171,6 +193,10 @@ fn station(
         slow: 1.0,
         delay_fault: NONE,
         zone: options.zone,
+        cold_from: 0,
+        cold_until: 0,
+        cold_slowdown: 1.0,
+        cold_fades: false,
         service,
         workers,
         busy: 0,
@@ -203,7 +229,7 @@ impl World {
         let mut service_map = BTreeMap::new();
         let mut n = 0u32;
         for (name, s) in &spec.service {
-            service_map.insert(name.as_str(), (n, s.replicas));
+            service_map.insert(name.as_str(), (n, stations_of(s)));
             n += 1;
         }
         for (name, c) in &spec.cache {
@@ -212,6 +238,10 @@ impl World {
         }
         for (name, d) in &spec.datastore {
             service_map.insert(name.as_str(), (n, d.shards * (d.replicas + 1)));
+            n += 1;
+        }
+        for name in spec.queue.keys() {
+            service_map.insert(name.as_str(), (n, 1));
             n += 1;
         }
         let balancer_map = spec
@@ -261,19 +291,22 @@ impl World {
         let mut stations = Vec::new();
         for (name, s) in &spec.service {
             let index = services.len() as u32;
-            let mut handlers = vec![b.steps(name, s.replicas, s.all_steps())];
+            let count = stations_of(s);
+            let mut handlers = vec![b.steps(name, count, s.all_steps())];
             let mut handler_of = [0u8; Op::COUNT];
             if s.write_steps.is_some() {
-                handlers.push(b.steps(name, s.replicas, s.all_write_steps()));
+                handlers.push(b.steps(name, count, s.all_write_steps()));
                 handler_of[Op::Write as usize] = 1;
             }
             services.push(Service {
                 name: name.clone(),
                 kind: ServiceKind::Plain,
                 first_station: stations.len() as u32,
-                replicas: s.replicas,
+                replicas: count,
+                active: s.replicas,
                 workers: s.workers,
                 cursor: 0,
+                offered: 0,
                 handlers,
                 handler_of,
                 hold_worker: s.hold_worker,
@@ -282,7 +315,7 @@ impl World {
                 priorities: classes.iter().map(|c| s.priorities.get(c).copied().unwrap_or(u32::MAX)).collect(),
                 stats: service_stats(),
             });
-            for r in 0..s.replicas {
+            for r in 0..count {
                 let speed = s.replica_speed.as_ref().map_or(1.0, |v| v[r as usize]);
                 let rng = stream(seed, &format!("service.{name}[{r}]"));
                 let options = StationOptions {
@@ -319,8 +352,10 @@ impl World {
                 kind: ServiceKind::Cache(caches.len() as u32),
                 first_station: stations.len() as u32,
                 replicas: c.replicas,
+                active: c.replicas,
                 workers: c.workers,
                 cursor: 0,
+                offered: 0,
                 handlers,
                 handler_of: [0, 1, 2, 3, 0],
                 hold_worker: false,
@@ -363,8 +398,10 @@ impl World {
                 kind: ServiceKind::Datastore(datastores.len() as u32),
                 first_station: stations.len() as u32,
                 replicas: nodes,
+                active: nodes,
                 workers: d.workers,
                 cursor: 0,
+                offered: 0,
                 handlers,
                 handler_of: [0, 1, 0, 0, 2],
                 hold_worker: true,
@@ -388,6 +425,41 @@ impl World {
             ));
         }
 
+        let mut queues = Vec::new();
+        for (name, q) in &spec.queue {
+            let index = services.len() as u32;
+            services.push(Service {
+                name: name.clone(),
+                kind: ServiceKind::Queue(queues.len() as u32),
+                first_station: stations.len() as u32,
+                replicas: 1,
+                active: 1,
+                workers: 1,
+                cursor: 0,
+                offered: 0,
+                handlers: vec![vec![Step::Enqueue]],
+                handler_of: [0; Op::COUNT],
+                hold_worker: true,
+                continue_without_worker: false,
+                deadline_aware: false,
+                priorities: Vec::new(),
+                stats: service_stats(),
+            });
+            let rng = stream(seed, &format!("queue.{name}"));
+            stations.push(station(index, 1, None, DisciplineSpec::Fifo, 1.0, rng, StationOptions::default()));
+            let groups = q
+                .consumers
+                .iter()
+                .map(|(g, group)| {
+                    let call = CallSpec { timeout: Some(q.visibility_timeout), ..CallSpec::new(&group.service) };
+                    let site = b.site(name, 1, &call, None);
+                    b.sites[site as usize].pull = true;
+                    (g.clone(), b.services[group.service.as_str()].0, site)
+                })
+                .collect();
+            queues.push(MessageQueue::new(name.clone(), q, groups));
+        }
+
         let balancers: Vec<Balancer> = spec
             .balancer
             .iter()
@@ -397,36 +469,78 @@ impl World {
                 site.timeout = bal.health_check.as_ref().map(|h| h.timeout.0);
                 b.sites.push(site);
                 let probe_site = (b.sites.len() - 1) as u32;
-                Balancer::new(
+                let mut balancer = Balancer::new(
                     name.clone(),
                     service,
                     replicas,
                     bal,
                     probe_site,
                     stream(seed, &format!("balancer.{name}")),
-                )
+                );
+                balancer.set_active(services[service as usize].active);
+                balancer
             })
             .collect();
 
+        let regions: Vec<&str> = crate::validate::regions_of(spec);
+        let region_index = |name: &str| -> u32 {
+            region_of(spec, name).and_then(|r| regions.iter().position(|x| *x == r)).map_or(NONE, |i| i as u32)
+        };
+        let router_names: Vec<&str> = spec.router.keys().map(String::as_str).collect();
         let clients: Vec<Client> = spec
             .client
             .iter()
             .map(|(name, c)| {
-                let call = CallSpec {
-                    timeout: c.timeout,
-                    retry: c.retry.clone(),
-                    hedge: c.hedge.clone(),
-                    breaker: c.breaker.clone(),
-                    ..CallSpec::new(&c.target)
+                // A router's client gets one call site per router target.
+                let targets: Vec<&str> = match spec.router.get(&c.target) {
+                    Some(r) => r.targets.iter().map(String::as_str).collect(),
+                    None => vec![c.target.as_str()],
                 };
-                let site = b.site(name, 1, &call, None);
+                let mut site = NONE;
+                for target in targets {
+                    let call = CallSpec {
+                        timeout: c.timeout,
+                        retry: c.retry.clone(),
+                        hedge: c.hedge.clone(),
+                        breaker: c.breaker.clone(),
+                        ..CallSpec::new(target)
+                    };
+                    let s = b.site(name, 1, &call, None);
+                    if site == NONE {
+                        site = s;
+                    }
+                }
                 let class_name = c.class.clone().unwrap_or_else(|| name.clone());
                 let class = classes.iter().position(|k| *k == class_name).expect("interned") as u16;
-                Client::new(name.clone(), site, class, c, stream(seed, &format!("client.{name}")))
+                let mut client = Client::new(name.clone(), site, class, c, stream(seed, &format!("client.{name}")));
+                client.router = router_names.iter().position(|r| *r == c.target).map_or(NONE, |i| i as u32);
+                client.region = region_index(name);
+                client
+            })
+            .collect();
+        let routers: Vec<Router> = spec
+            .router
+            .iter()
+            .map(|(name, r)| {
+                let svcs =
+                    r.targets.iter().map(|t| b.services[b.balancers.get(t.as_str()).map_or(t.as_str(), |x| x.1)].0);
+                let regs = r.targets.iter().map(|t| region_index(t)).collect();
+                Router::new(name.clone(), r, svcs.collect(), regs, stream(seed, &format!("router.{name}")))
+            })
+            .collect();
+        let autoscalers: Vec<Autoscaler> = spec
+            .service
+            .iter()
+            .filter_map(|(name, s)| {
+                let a = s.autoscale.as_ref()?;
+                let service = b.services[name.as_str()].0;
+                let (shares, mean_s) = predictive_shares(spec, name);
+                Some(Autoscaler::new(service, s.replicas, a, shares, mean_s))
             })
             .collect();
 
         let faults = build_faults(spec, &mut b, &stations, &zones, seed);
+        let backlog = 0;
         let mut world = World {
             measure_from: warmup,
             measuring: warmup == 0,
@@ -439,6 +553,10 @@ impl World {
             faults,
             caches,
             datastores,
+            autoscalers,
+            queues,
+            backlog,
+            routers,
             pools: b.pools,
             pool_sites: b.pool_sites,
             aside_inflight: HashMap::new(),
@@ -459,6 +577,9 @@ impl World {
             queued_total: TimeWeighted::new(0, 0),
             series: Vec::new(),
             fault_windows: Vec::new(),
+            window_slo: spec.sim.window_slo.is_some(),
+            slo_p99: spec.sim.window_slo.as_ref().and_then(|w| w.p99.map(|d| d.0)),
+            slo_error_rate: spec.sim.window_slo.as_ref().and_then(|w| w.error_rate).unwrap_or(0.01),
             end: spec.sim.duration.0,
             now: 0,
         };
@@ -508,6 +629,8 @@ impl World {
             let at = fault.first_start();
             sched.schedule(at, Event::FaultStart { fault: f as u32 });
         }
+        self.first_scale_ticks(&mut sched);
+        self.first_router_checks(&mut sched);
         sched
     }
 }
@@ -540,6 +663,15 @@ fn build_faults(
                     None => targets.extend(first..first + count),
                 }
                 label = format!("{label} {t}");
+            }
+            if let Some(r) = &f.region {
+                for (name, &(svc, count)) in &b.services {
+                    if region_of(spec, name) == Some(r.as_str()) {
+                        let first = stations.iter().position(|st| st.service == svc).unwrap_or(0) as u32;
+                        targets.extend(first..first + count);
+                    }
+                }
+                label = format!("{label} region {r}");
             }
             if let Some(z) = &f.zone {
                 let zi = zones.iter().position(|x| x == z).map_or(NONE, |p| p as u32);
@@ -579,4 +711,41 @@ fn build_faults(
             }
         })
         .collect()
+}
+
+/// Stations a service needs: its largest fleet.
+fn stations_of(s: &crate::spec::ServiceSpec) -> u32 {
+    s.autoscale.as_ref().map_or(s.replicas, |a| a.max.max(s.replicas))
+}
+
+/// For a predictive autoscaler of `service`: per open-loop client, the
+/// requests per second that reach the service per request per second the
+/// client sends, from the static analysis; and the service's mean compute
+/// time in seconds.
+fn predictive_shares(spec: &ModelSpec, service: &str) -> (Vec<(u32, f64)>, f64) {
+    let predictive = spec.service[service]
+        .autoscale
+        .as_ref()
+        .is_some_and(|a| a.policy.iter().any(|p| matches!(p, crate::spec::ScalePolicySpec::Predictive { .. })));
+    if !predictive {
+        return (Vec::new(), 0.0);
+    }
+    let duration = spec.sim.duration.0;
+    let mut mean_s = 0.0;
+    let shares = spec
+        .client
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, c))| c.users.is_none())
+        .map(|(i, (name, c))| {
+            let mut alone = spec.clone();
+            alone.client.retain(|n, _| n == name);
+            let load = crate::analysis::analyse(&alone);
+            let at = load.services.iter().find(|l| l.name == service).expect("analysed");
+            mean_s = at.mean_service_s;
+            let sent = super::RateProfileProbe::new(c).mean_rate(duration);
+            (i as u32, if sent > 0.0 { at.offered_rps / sent } else { 0.0 })
+        })
+        .collect();
+    (shares, mean_s)
 }

@@ -180,7 +180,8 @@ impl World {
     fn route(&mut self, attempt: u32, now: Time) -> u32 {
         let call = self.attempts[attempt].call;
         let c = &self.calls[call];
-        let target = self.sites[c.site as usize].target;
+        let site = &self.sites[c.site as usize];
+        let (target, pull) = (site.target, site.pull);
         let req = c.req;
         match target {
             Target::Station => unreachable!("station targets name their station"),
@@ -196,9 +197,18 @@ impl World {
             Target::Service(s) => {
                 let svc = &mut self.services[s as usize];
                 match svc.kind {
-                    ServiceKind::Plain => {
+                    ServiceKind::Plain if pull => {
+                        // The first idle-most instance after a rotating start.
+                        let (first, n) = (svc.first_station, svc.active);
+                        let start = svc.cursor;
+                        svc.cursor = if start + 1 >= n { 0 } else { start + 1 };
+                        let load = |r: u32| self.stations[(first + (start + r) % n) as usize].present.len();
+                        let best = (0..n).min_by_key(|&r| load(r)).unwrap_or(0);
+                        first + (start + best) % n
+                    }
+                    ServiceKind::Plain | ServiceKind::Queue(_) => {
                         let r = svc.cursor;
-                        svc.cursor = if r + 1 >= svc.replicas { 0 } else { r + 1 };
+                        svc.cursor = if r + 1 >= svc.active { 0 } else { r + 1 };
                         svc.first_station + r
                     }
                     ServiceKind::Cache(k) => svc.first_station + self.caches[k as usize].node_of(req.key),
@@ -359,6 +369,7 @@ impl World {
                 self.balancers[balancer as usize].probe_result(replica, outcome.is_ok())
             }
             Owner::Refresh { station, key } => self.refreshed(station, key, outcome.is_ok(), now - born, now),
+            Owner::Consumer { queue, slot } => self.delivery_done(queue, slot, outcome, sched),
             Owner::Detached => {}
         }
     }

@@ -37,6 +37,10 @@ pub struct Client {
     pub deadline: Option<Time>,
     /// Index of the call site (target, link, timeout) of its requests.
     pub site: u32,
+    /// A router it sends through (its sites follow `site`, one per router
+    /// target), or `NONE`; and its region index, or `NONE`.
+    pub router: u32,
+    pub region: u32,
     pub class: u16,
     pub write_fraction: f64,
     pub keys: KeySampler,
@@ -90,6 +94,8 @@ impl Client {
             limiter: spec.rate_limit.as_ref().map(super::policy::RateLimiter::new),
             deadline: spec.deadline.map(|d| d.0),
             site,
+            router: super::NONE,
+            region: super::NONE,
             class,
             write_fraction: spec.write_fraction,
             keys: KeySampler::new(spec),
@@ -163,6 +169,20 @@ impl Client {
     }
 
     /// The first sojourn of the modulation, if any.
+    /// The long-run mean rate its schedule, spike and diurnal curve give at
+    /// `t`, times its burst or on/off duty cycle; zero for closed loops.
+    pub fn rate_at(&self, t: Time) -> f64 {
+        match &self.looping {
+            Loop::Open { profile, modulation, .. } => {
+                let duty = modulation
+                    .as_ref()
+                    .map_or(1.0, |m| (m.mean[0] * m.factor[0] + m.mean[1] * m.factor[1]) / (m.mean[0] + m.mean[1]));
+                profile.rate_at(t) * duty
+            }
+            Loop::Closed { .. } => 0.0,
+        }
+    }
+
     pub fn first_sojourn(&mut self) -> Option<Time> {
         let Loop::Open { modulation: Some(m), .. } = &self.looping else { return None };
         let mean = m.mean[m.state];

@@ -87,6 +87,9 @@ pub struct DatastoreStats {
     pub shard_response: Vec<LatencyHistogram>,
     /// Writes acknowledged then lost when a primary failed (see faults).
     pub lost_writes: u64,
+    /// The longest window of lost writes at a failover: crash time minus
+    /// the newest commit the promoted replica had applied.
+    pub rpo_max: Option<Time>,
 }
 
 pub struct Datastore {
@@ -115,6 +118,10 @@ pub struct Datastore {
     /// Per node: writes lost with a crashed primary, counted if the node is
     /// promoted.
     lost_if_promoted: Vec<u64>,
+    /// Per node: the newest commit it has applied; per shard: when its
+    /// primary last crashed.
+    newest_applied: Vec<Time>,
+    crashed_at: Vec<Time>,
     /// Detection plus promotion time, if primaries fail over.
     failover: Option<Time>,
     asynchronous: bool,
@@ -145,6 +152,8 @@ impl Datastore {
             pending: vec![0; (spec.shards * (spec.replicas + 1)) as usize],
             shipping: vec![0; spec.shards as usize],
             lost_if_promoted: vec![0; (spec.shards * (spec.replicas + 1)) as usize],
+            newest_applied: vec![0; (spec.shards * (spec.replicas + 1)) as usize],
+            crashed_at: vec![0; spec.shards as usize],
             failover: spec.failover.as_ref().map(|f| f.detection.0 + f.promotion.0),
             asynchronous: spec.replication == crate::spec::ReplicationSpec::Async,
             rng,
@@ -154,6 +163,7 @@ impl Datastore {
                 stale_age: LatencyHistogram::new(),
                 shard_response: (0..spec.shards).map(|_| LatencyHistogram::new()).collect(),
                 lost_writes: 0,
+                rpo_max: None,
             },
         }
     }
@@ -214,6 +224,8 @@ impl Datastore {
         let v = self.versions.entry(key).or_insert_with(|| Versions { latest: 0, applied: vec![0; nodes] });
         v.latest = now;
         v.applied[primary] = now;
+        let local = (shard * self.nodes) as usize + primary;
+        self.newest_applied[local] = self.newest_applied[local].max(now);
     }
 
     /// A write is on its way to node `local` (shard * nodes + node).
@@ -225,6 +237,8 @@ impl Datastore {
     pub fn apply(&mut self, key: u64, local: u32, version: Time) {
         let p = &mut self.pending[local as usize];
         *p = p.saturating_sub(1);
+        let n = &mut self.newest_applied[local as usize];
+        *n = (*n).max(version);
         if let Some(v) = self.versions.get_mut(&key) {
             let a = &mut v.applied[(local % self.nodes) as usize];
             *a = (*a).max(version);
@@ -260,13 +274,14 @@ impl Datastore {
     /// Node `local` crashed. If it was its shard's primary, the writes it
     /// was still shipping are gone; if primaries fail over, returns when the
     /// promotion completes.
-    pub fn primary_crashed(&mut self, local: u32) -> Option<Time> {
+    pub fn primary_crashed(&mut self, local: u32, now: Time) -> Option<Time> {
         self.pending[local as usize] = 0;
         let (shard, node) = (local / self.nodes, local % self.nodes);
         if node != self.primary_of[shard as usize] || self.nodes == 1 {
             return None;
         }
         let s = shard as usize;
+        self.crashed_at[s] = now;
         self.shipping[s] = self.shipping[s].wrapping_add(1);
         let base = (shard * self.nodes) as usize;
         for n in base..base + self.nodes as usize {
@@ -283,7 +298,12 @@ impl Datastore {
         let Some(new) = (0..self.nodes).find(|&n| n != old && alive(n)) else { return };
         let local = (shard * self.nodes + new) as usize;
         if self.asynchronous && measuring {
-            self.stats.lost_writes += self.lost_if_promoted[local];
+            let lost = self.lost_if_promoted[local];
+            self.stats.lost_writes += lost;
+            if lost > 0 {
+                let window = self.crashed_at[shard as usize].saturating_sub(self.newest_applied[local]);
+                self.stats.rpo_max = Some(self.stats.rpo_max.unwrap_or(0).max(window));
+            }
         }
         self.primary_of[shard as usize] = new;
     }
@@ -301,6 +321,7 @@ impl Datastore {
             h.reset();
         }
         self.stats.lost_writes = 0;
+        self.stats.rpo_max = None;
     }
 }
 

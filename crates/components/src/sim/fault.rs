@@ -153,7 +153,7 @@ impl World {
             return;
         }
         fault.active = false;
-        self.fault_windows.push(FaultWindow { start: fault.since, end: now, label: fault.label.clone() });
+        self.fault_windows.push(FaultWindow { start: fault.since, end: now, label: fault.label.clone(), rto: None });
         if let Timing::Random { mtbf, .. } = fault.timing {
             let up = fault.draw(mtbf);
             sched.schedule_in(up, Event::FaultStart { fault: f });
@@ -242,14 +242,15 @@ impl World {
 
     /// What a crash does to a cache node or a datastore primary.
     fn crash_component_state(&mut self, station: u32, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
         let svc = &self.services[self.stations[station as usize].service as usize];
         let local = station - svc.first_station;
         match svc.kind {
-            ServiceKind::Plain => {}
+            ServiceKind::Plain | ServiceKind::Queue(_) => {}
             ServiceKind::Cache(c) => self.caches[c as usize].crash(local, self.measuring),
             ServiceKind::Datastore(d) => {
                 let ds = &mut self.datastores[d as usize];
-                if let Some(delay) = ds.primary_crashed(local) {
+                if let Some(delay) = ds.primary_crashed(local, now) {
                     let shard = local / ds.nodes;
                     sched.schedule_in(delay, Event::Promote { datastore: d, shard });
                 }
@@ -289,7 +290,7 @@ impl World {
     pub(super) fn close_fault_windows(&mut self, end: Time) {
         for f in &mut self.faults {
             if f.active {
-                self.fault_windows.push(FaultWindow { start: f.since, end, label: f.label.clone() });
+                self.fault_windows.push(FaultWindow { start: f.since, end, label: f.label.clone(), rto: None });
             }
         }
         self.fault_windows.sort_by_key(|w| (w.start, w.end));

@@ -2,16 +2,19 @@
 
 use tailsim_engine::scheduler::RunOutcome;
 
+use tailsim_engine::time::Time;
+
 use super::ServiceKind;
 use super::World;
 use crate::result::{
-    BalancerResult, CacheResult, ClientResult, Conservation, DatastoreResult, HopResult, PoolResult, ReplicaResult,
-    RunResult, ServiceResult, ShardResult,
+    BalancerResult, CacheResult, ClientResult, Conservation, DatastoreResult, FaultWindow, FleetResult, HopResult,
+    PoolResult, ReplicaResult, RunResult, ServiceResult, ShardResult, Violation, WindowRow,
 };
 
 impl World {
     pub(super) fn finish(mut self, seed: u64, outcome: RunOutcome) -> RunResult {
         let end = outcome.end;
+        let window = self.window.width();
         let conservation = Conservation {
             born: self.born,
             settled: self.settled,
@@ -39,10 +42,25 @@ impl World {
         let caches = self.cache_results();
         let datastores = self.datastore_results(end);
         let pools = self.pool_results(end);
+        let mut fleets: Vec<Option<FleetResult>> = vec![None; self.services.len()];
+        for a in &mut self.autoscalers {
+            fleets[a.service as usize] = Some(FleetResult {
+                mean: a.fleet.mean(end),
+                max: a.fleet.max(),
+                min: a.fleet_min,
+                events: std::mem::take(&mut a.events),
+            });
+        }
+        let fleet_names = self.autoscalers.iter().map(|a| self.services[a.service as usize].name.clone()).collect();
+        let backlog_names =
+            self.queues.iter().flat_map(|q| q.groups.iter().map(move |g| format!("{}/{}", q.name, g.name))).collect();
+        let queues = self.queues.iter().map(|q| q.result(end)).collect();
+        let routers = self.routers.iter().map(|r| r.result()).collect();
         let services = self
             .services
             .drain(..)
-            .map(|s| {
+            .zip(fleets)
+            .map(|(s, fleet)| {
                 let range = s.first_station as usize..(s.first_station + s.replicas) as usize;
                 let sts = &self.stations[range];
                 ServiceResult {
@@ -51,6 +69,7 @@ impl World {
                         ServiceKind::Plain => "service",
                         ServiceKind::Cache(_) => "cache",
                         ServiceKind::Datastore(_) => "datastore",
+                        ServiceKind::Queue(_) => "queue",
                     },
                     replicas: s.replicas,
                     workers: s.workers,
@@ -83,6 +102,7 @@ impl World {
                     rate_limited: sts.iter().map(|st| st.stats.rate_limited).sum(),
                     expired: sts.iter().map(|st| st.stats.expired).sum(),
                     crashed: sts.iter().map(|st| st.stats.crashed).sum(),
+                    fleet,
                 }
             })
             .collect();
@@ -97,6 +117,8 @@ impl World {
                 picks: b.stats.picks,
             })
             .collect();
+        let violation = self.window_slo.then(|| violation(&self.series, window, self.slo_p99, self.slo_error_rate));
+        let faults = recovery(std::mem::take(&mut self.fault_windows), &self.series, window, self.slo_error_rate, end);
         RunResult {
             conservation,
             seed,
@@ -113,8 +135,13 @@ impl World {
             pools,
             hops,
             series: self.series,
+            fleet_names,
+            backlog_names,
+            queues,
+            routers,
             window: self.window.width(),
-            faults: std::mem::take(&mut self.fault_windows),
+            violation,
+            faults,
         }
     }
 }
@@ -195,6 +222,7 @@ impl World {
                     stale_reads: d.stats.stale_reads,
                     stale_age: std::mem::take(&mut d.stats.stale_age),
                     lost_writes: d.stats.lost_writes,
+                    rpo_max: d.stats.rpo_max,
                 }
             })
             .collect()
@@ -224,4 +252,50 @@ impl World {
             })
             .collect()
     }
+}
+
+fn error_rate(w: &WindowRow) -> f64 {
+    let n = w.ok + w.errors;
+    if n == 0 { 0.0 } else { w.errors as f64 / n as f64 }
+}
+
+/// The windows whose p99 or error rate broke the window SLO.
+fn violation(series: &[WindowRow], width: Time, p99: Option<Time>, error_rate_bound: f64) -> Violation {
+    let bad: Vec<&WindowRow> = series
+        .iter()
+        .filter(|w| p99.is_some_and(|b| w.p99.is_some_and(|x| x > b)) || error_rate(w) > error_rate_bound)
+        .collect();
+    Violation {
+        total: bad.len() as Time * width,
+        first: bad.first().map(|w| w.start),
+        last: bad.last().map(|w| w.start + width),
+    }
+}
+
+/// Each fault's recovery time: from its start to the end of the last
+/// window, before the next fault starts, whose error rate is above the
+/// bound. A fault that starts before measurement, or whose errors last to
+/// the end of the run, gets none.
+fn recovery(
+    mut faults: Vec<FaultWindow>,
+    series: &[WindowRow],
+    width: Time,
+    bound: f64,
+    end: Time,
+) -> Vec<FaultWindow> {
+    let starts: Vec<Time> = faults.iter().map(|f| f.start).collect();
+    let measured_from = series.first().map_or(end, |w| w.start);
+    for f in &mut faults {
+        if f.start < measured_from {
+            continue;
+        }
+        let until = starts.iter().copied().filter(|&s| s > f.start).min().unwrap_or(end);
+        let span: Vec<&WindowRow> = series.iter().filter(|w| w.start + width > f.start && w.start < until).collect();
+        match span.iter().rposition(|w| error_rate(w) > bound) {
+            None => f.rto = Some(0),
+            Some(i) if i + 1 == span.len() && until == end => {}
+            Some(i) => f.rto = Some(span[i].start + width - f.start),
+        }
+    }
+    faults
 }

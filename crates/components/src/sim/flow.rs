@@ -70,7 +70,10 @@ impl World {
         if let Some(d) = c.deadline {
             req.deadline = now.saturating_add(d);
         }
-        let site = c.site;
+        let mut site = c.site;
+        if c.router != NONE {
+            site += self.routers[c.router as usize].choose(c.region, now, measuring);
+        }
         let call = self.new_call(site, Owner::Client { client, user }, req, sched);
         self.start_attempt(call, NONE, true, sched);
     }
@@ -96,6 +99,7 @@ impl World {
         let j = &self.jobs[job];
         let (station, class, deadline) = (j.station, j.req.class, j.req.deadline);
         let svc_index = self.stations[station as usize].service as usize;
+        self.services[svc_index].offered += 1;
         if j.req.op == Op::Replicate
             && let ServiceKind::Datastore(d) = self.services[svc_index].kind
         {
@@ -240,7 +244,10 @@ impl World {
         match *step {
             Step::Compute(ref d) => {
                 let t = d.sample(&mut st.rng);
-                let factor = st.slow / st.speed;
+                let mut factor = st.slow / st.speed;
+                if now < st.cold_until {
+                    factor *= st.cold_factor(now);
+                }
                 let t = if factor == 1.0 { t } else { from_nanos_f64(t as f64 * factor) };
                 let generation = j.generation;
                 sched.schedule_in(t, Event::ComputeDone { job, generation });
@@ -258,6 +265,10 @@ impl World {
             Step::Commit => self.commit(job, now),
             Step::Replicate { needed } => self.replicate(job, needed, sched),
             Step::Apply => self.apply(job),
+            Step::Enqueue => {
+                let ServiceKind::Queue(q) = svc.kind else { unreachable!("an enqueue step at a queue") };
+                self.enqueue(job, q, sched)
+            }
         }
     }
 
@@ -595,11 +606,20 @@ impl World {
             s.stats = Default::default();
         }
         self.queued_total.reset(now);
+        for a in &mut self.autoscalers {
+            a.rebase(now);
+        }
+        for q in &mut self.queues {
+            q.reset(now);
+        }
+        self.rebase_routers(now);
     }
 
     pub(super) fn on_window_end(&mut self, sched: &mut Scheduler<Event>) {
         let now = sched.now();
         let lookups = self.window_hits + self.window_misses;
+        let fleet = self.window_fleets(now);
+        let backlog = self.queues.iter_mut().flat_map(|q| q.window(now)).collect();
         self.series.push(WindowRow {
             start: self.window.current_start(),
             ok: self.window_ok,
@@ -609,6 +629,8 @@ impl World {
             p99: self.window_latency.quantile(0.99),
             queue_mean: self.queued_total.take_window_mean(now),
             cache_hit_ratio: (lookups > 0).then(|| self.window_hits as f64 / lookups as f64),
+            fleet,
+            backlog,
         });
         self.window_ok = 0;
         self.window_errors = 0;

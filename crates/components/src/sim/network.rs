@@ -7,7 +7,7 @@ use tailsim_engine::rng::{SimRng, stream};
 use tailsim_engine::time::Time;
 
 use crate::dist::{Dist, unit};
-use crate::spec::NetworkSpec;
+use crate::spec::{DistSpec, Duration, NetworkSpec};
 
 /// One directed link (answers travel back over the same link).
 pub struct Link {
@@ -28,9 +28,18 @@ pub struct Link {
 
 impl Link {
     /// The link from `from` to `to` under `spec`, with its own random stream.
-    pub fn new(spec: &NetworkSpec, from: &str, to: &str, seed: u64) -> Self {
+    /// A link between regions (`cross_region`) takes the model's
+    /// cross-region latency unless it has its own.
+    pub fn new(spec: &NetworkSpec, from: &str, to: &str, cross_region: bool, seed: u64) -> Self {
         let over = spec.link.iter().rev().find(|l| l.from == from && l.to == to);
-        let latency = over.and_then(|l| l.latency.as_ref()).or(spec.latency.as_ref());
+        let default_cross =
+            DistSpec::LogNormalQuantiles { p50: Duration::from_millis(50), p99: Duration::from_millis(75) };
+        let fallback = if cross_region {
+            Some(spec.cross_region.as_ref().unwrap_or(&default_cross))
+        } else {
+            spec.latency.as_ref()
+        };
+        let latency = over.and_then(|l| l.latency.as_ref()).or(fallback);
         Self {
             latency: latency.map(|d| Dist::new(d).expect("validated")),
             loss: over.and_then(|l| l.loss).unwrap_or(spec.loss),

@@ -97,6 +97,27 @@ pub struct Station {
     pub slow: f64,
     pub delay_fault: u32,
     pub zone: u32,
+    /// Autoscaling: a new instance is cold (slower) from `cold_from` until
+    /// `cold_until`, by `cold_slowdown`, fading out if `cold_fades`.
+    pub cold_from: Time,
+    pub cold_until: Time,
+    pub cold_slowdown: f64,
+    pub cold_fades: bool,
+}
+
+impl Station {
+    /// How much slower than normal a new instance still is at `now`.
+    #[inline]
+    pub fn cold_factor(&self, now: Time) -> f64 {
+        if now >= self.cold_until {
+            1.0
+        } else if self.cold_fades {
+            let left = (self.cold_until - now) as f64 / (self.cold_until - self.cold_from).max(1) as f64;
+            1.0 + (self.cold_slowdown - 1.0) * left
+        } else {
+            self.cold_slowdown
+        }
+    }
 }
 
 /// Load shedding state of one replica.

@@ -34,6 +34,9 @@ pub struct BalancerSpec {
     /// Passive outlier ejection.
     #[serde(default)]
     pub outlier: Option<OutlierSpec>,
+    /// The region it runs in; by default its target's.
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 fn two() -> u32 {
@@ -54,6 +57,7 @@ impl BalancerSpec {
             load_factor: None,
             health_check: None,
             outlier: None,
+            region: None,
         }
     }
 }

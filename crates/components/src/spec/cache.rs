@@ -64,6 +64,9 @@ pub struct CacheSpec {
     /// Zones the nodes are spread over, in turn.
     #[serde(default)]
     pub zones: Vec<String>,
+    /// The region it runs in (see `network.cross_region`).
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 fn one() -> u32 {

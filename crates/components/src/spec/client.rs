@@ -73,6 +73,10 @@ pub struct ClientSpec {
     /// defaults to the client's name.
     #[serde(default)]
     pub class: Option<String>,
+    /// The region the users are in: links to components in other regions
+    /// cross regions, and a `nearest` router prefers this one.
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 impl ClientSpec {
@@ -104,6 +108,7 @@ impl ClientSpec {
             hotspots: Vec::new(),
             write_fraction: 0.0,
             class: None,
+            region: None,
         }
     }
 }

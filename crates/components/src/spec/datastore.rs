@@ -58,6 +58,9 @@ pub struct DatastoreSpec {
     /// in the first).
     #[serde(default)]
     pub zones: Vec<String>,
+    /// The region it runs in (see `network.cross_region`).
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]

@@ -24,6 +24,9 @@ pub struct FaultSpec {
     /// Every station in a zone (see components' `zones`).
     #[serde(default)]
     pub zone: Option<String>,
+    /// Every station of every component in a region (a region outage).
+    #[serde(default)]
+    pub region: Option<String>,
     /// Scheduled: start time and length.
     #[serde(default)]
     pub at: Option<Duration>,

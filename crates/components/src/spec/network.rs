@@ -19,6 +19,11 @@ pub struct NetworkSpec {
     /// answer looks to the caller like a timeout.
     #[serde(default)]
     pub loss: f64,
+    /// One-way latency between components in different regions, unless a
+    /// link says otherwise; lognormal with a median of 50 ms and a 99th
+    /// percentile of 75 ms by default.
+    #[serde(default)]
+    pub cross_region: Option<DistSpec>,
     /// Per-link overrides.
     #[serde(default)]
     pub link: Vec<LinkSpec>,

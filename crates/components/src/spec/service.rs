@@ -76,6 +76,13 @@ pub struct ServiceSpec {
     /// zones[r mod len]); a zone fault takes them all down.
     #[serde(default)]
     pub zones: Vec<String>,
+    /// The region the service runs in (see `network.cross_region`).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Grow and shrink the fleet under load; `replicas` is the size at the
+    /// start.
+    #[serde(default)]
+    pub autoscale: Option<crate::spec::AutoscaleSpec>,
 }
 
 fn one() -> u32 {
@@ -104,6 +111,8 @@ impl ServiceSpec {
             deadline_aware: false,
             failure_probability: 0.0,
             zones: Vec::new(),
+            region: None,
+            autoscale: None,
         }
     }
 

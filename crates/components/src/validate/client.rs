@@ -6,7 +6,7 @@ use crate::spec::{ClientSpec, ModelSpec};
 impl Checker<'_> {
     pub(super) fn client(&mut self, spec: &ModelSpec, name: &str, c: &ClientSpec) {
         let at = |field: &'static str| ["client", name, field];
-        self.reference(&at("target"), &c.target, super::CALLABLE);
+        self.reference(&at("target"), &c.target, super::CLIENT_TARGETS);
         match (c.rate, c.users) {
             (Some(_), Some(_)) => {
                 self.err(&at("users"), "a client is open loop (`rate`) or closed loop (`users`), not both")

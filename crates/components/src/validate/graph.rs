@@ -81,6 +81,9 @@ impl Checker<'_> {
         for (name, c) in &spec.cache {
             edges.entry(name).or_default().push(&c.origin);
         }
+        for (name, q) in &spec.queue {
+            edges.entry(name).or_default().extend(q.consumers.values().map(|g| g.service.as_str()));
+        }
         for (name, s) in &spec.service {
             for step in s.steps.iter().chain(s.write_steps.iter().flatten()) {
                 edges.entry(name).or_default().extend(step.targets());

@@ -87,9 +87,11 @@ impl Checker<'_> {
                 || (f.kind == FaultKindSpec::Latency && f.link.is_none());
             if on_nodes {
                 match (&f.target, &f.zone) {
-                    (None, None) => {
-                        self.err(&["fault", &idx], "needs a `target` component (or `name[replica]`) or a `zone`")
-                    }
+                    (None, None) if f.region.is_some() => {}
+                    (None, None) => self.err(
+                        &["fault", &idx],
+                        "needs a `target` component (or `name[replica]`), a `zone` or a `region`",
+                    ),
                     (Some(t), _) => self.fault_target(&at("target"), spec, t),
                     (None, Some(z)) => {
                         if !zones.contains(&z) {

@@ -80,6 +80,11 @@ impl TimeWeighted {
         area as f64 / elapsed as f64
     }
 
+    /// The integral of the value over [last reset, `now`], in value x ns.
+    pub fn area(&self, now: Time) -> u128 {
+        self.area + self.value as u128 * now.saturating_sub(self.since) as u128
+    }
+
     /// The time average since the previous call (or the last reset), and
     /// starts a new window at `now`.
     pub fn take_window_mean(&mut self, now: Time) -> f64 {
