@@ -29,6 +29,24 @@ pub enum Command {
     Check(CheckArgs),
     /// Regenerate the plots (SVG) of a results directory.
     Plot(PlotArgs),
+    /// Run the reference cases against queueing and caching theory.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Only the fast subset (what the test suite runs).
+    #[arg(long)]
+    pub quick: bool,
+    /// Also write the results as Markdown (docs/FIDELITY.md).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// The shipped models, checked for Little's law at every node.
+    #[arg(long, default_value = "models")]
+    pub models: PathBuf,
+    /// Worker threads [default: all cores].
+    #[arg(long)]
+    pub jobs: Option<usize>,
 }
 
 #[derive(Debug, clap::Args)]

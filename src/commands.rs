@@ -5,6 +5,7 @@ mod merge;
 mod plot;
 mod run;
 mod sweep;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -17,6 +18,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Merge(args) => merge::run(args),
         Command::Check(args) => check::check(args),
         Command::Plot(args) => plot::run(args),
+        Command::Validate(args) => validate::run(args),
     }
 }
 

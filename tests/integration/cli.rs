@@ -155,3 +155,27 @@ fn automatic_warm_up_is_detected_and_reported() {
     assert!((0.0..=30.0).contains(&w), "warm-up {w} s is at most half the run");
     assert!((p["measured_s"].as_f64().unwrap() - (60.0 - w)).abs() < 1e-9);
 }
+
+#[test]
+fn validate_quick_passes_and_reports_every_case() {
+    let tmp = tempfile::tempdir().unwrap();
+    let report = tmp.path().join("FIDELITY.md");
+    let stdout = tailsim_ok(&["validate", "--quick", "--report", report.to_str().unwrap()]);
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    for case in [
+        "M/M/1",
+        "M/M/2",
+        "M/D/1",
+        "Erlang B",
+        "power of 2",
+        "MVA",
+        "F(x)^n",
+        "S(t)S(t-h)",
+        "(1-p^(N+1))/(1-p)",
+        "Little's law",
+    ] {
+        assert!(stdout.contains(case), "{case} missing:\n{stdout}");
+    }
+    let md = std::fs::read_to_string(&report).unwrap();
+    assert!(md.starts_with("# Fidelity") && md.contains("| M/M/1 ρ=0.9 | mean T ms | 10.00 |"), "{md}");
+}

@@ -148,6 +148,12 @@ pub struct ServiceResult {
     pub wait_sum_ns: u128,
     pub compute_sum_ns: u128,
     pub downstream_sum_ns: u128,
+    /// Time present after warm-up, over the jobs that arrived after it and
+    /// over those that arrived before (jobs present at the end count up to
+    /// the end): Little's law on the sample path is
+    /// `in_system_mean = (present_ns + carried_ns) / measured time`.
+    pub present_ns: u128,
+    pub carried_ns: u128,
     /// Each replica, in order.
     pub replica_stats: Vec<ReplicaResult>,
     /// Requests turned away by load shedding and rate limiting, dropped

@@ -494,6 +494,12 @@ struct ServiceStats {
     wait_sum: u128,
     compute_sum: u128,
     downstream_sum: u128,
+    /// Time present after warm-up, summed over the jobs that arrived after
+    /// it (`present_ns`) and over those that arrived before (`carried_ns`);
+    /// jobs still present at the end count up to the end. Little's law in
+    /// its sample-path form.
+    present_ns: u128,
+    carried_ns: u128,
 }
 
 /// The whole runtime state of one replication.

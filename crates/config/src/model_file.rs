@@ -381,7 +381,9 @@ service_time = { dist = "exponential", mean = "1ms" }
     fn bad_references_point_at_the_value() {
         let e = first_error(&MM1.replace("target = \"app\"", "target = \"apq\""), &[]);
         assert!(
-            e.contains("`client.web.target`: there is no balancer, service, cache, datastore, queue or router named `apq`"),
+            e.contains(
+                "`client.web.target`: there is no balancer, service, cache, datastore, queue or router named `apq`"
+            ),
             "{e}"
         );
         assert!(e.contains("--> m.toml:6:10"), "{e}");

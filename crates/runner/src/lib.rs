@@ -14,6 +14,7 @@ pub mod stats;
 pub mod summary;
 pub mod sweep;
 pub mod table;
+pub mod validate;
 pub mod warmup;
 
 use tailsim_config::Diagnostics;

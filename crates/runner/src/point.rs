@@ -145,8 +145,10 @@ pub struct ServiceSummary {
     pub downstream_mean_ms: Estimate,
     pub response_mean_ms: Estimate,
     pub response_p99_ms: Estimate,
-    /// Little's law: mean requests present (L) against arrival rate times
-    /// mean time present (lambda W).
+    /// Little's law on the sample path: mean requests present that arrived
+    /// after warm-up (L) against their arrival rate times their mean time
+    /// present, counting requests still present at the end up to the end
+    /// (lambda W).
     pub little_l: Estimate,
     pub little_lambda_w: Estimate,
     /// Each replica's share of the work.
@@ -458,8 +460,11 @@ pub fn summarise(
                 downstream_mean_ms: each(&|s, _| s.downstream_mean().map_or(f64::NAN, |m| m / MS)),
                 response_mean_ms: each(&|s, _| s.response.mean().map_or(f64::NAN, |m| m / MS)),
                 response_p99_ms: each(&|s, _| ms(s.response.quantile(0.99))),
-                little_l: each(&|s, _| s.in_system_mean),
-                little_lambda_w: each(&|s, t| s.response.mean().map_or(f64::NAN, |w| s.arrivals as f64 / t * w / 1e9)),
+                little_l: each(&|s, t| s.in_system_mean - s.carried_ns as f64 / 1e9 / t),
+                little_lambda_w: each(&|s, t| {
+                    let w = if s.arrivals == 0 { 0.0 } else { s.present_ns as f64 / 1e9 / s.arrivals as f64 };
+                    s.arrivals as f64 / t * w
+                }),
                 replica_utilisation: (0..s0.replicas as usize)
                     .map(|r| each(&|s, _| s.replica_stats[r].busy_mean / s.workers as f64))
                     .collect(),

@@ -220,6 +220,8 @@ fn service_stats() -> ServiceStats {
         wait_sum: 0,
         compute_sum: 0,
         downstream_sum: 0,
+        present_ns: 0,
+        carried_ns: 0,
     }
 }
 

@@ -210,6 +210,7 @@ impl World {
             j.slot = NONE;
             let (attempt, generation) = (j.attempt, j.attempt_generation);
             self.stations[station as usize].stats.present.decrement(now);
+            self.account_presence(job, now);
             // A cache job leading a fetch takes its waiters down with it.
             self.jobs[job].leads_fetch = false;
             self.free_job_crashed(job);

@@ -15,6 +15,13 @@ impl World {
     pub(super) fn finish(mut self, seed: u64, outcome: RunOutcome) -> RunResult {
         let end = outcome.end;
         let window = self.window.width();
+        // Jobs still present count for their time up to the end.
+        for st in 0..self.stations.len() {
+            for i in 0..self.stations[st].present.len() {
+                let job = self.stations[st].present[i];
+                self.account_presence(job, end);
+            }
+        }
         let conservation = Conservation {
             born: self.born,
             settled: self.settled,
@@ -87,6 +94,8 @@ impl World {
                     wait_sum_ns: s.stats.wait_sum,
                     compute_sum_ns: s.stats.compute_sum,
                     downstream_sum_ns: s.stats.downstream_sum,
+                    present_ns: s.stats.present_ns,
+                    carried_ns: s.stats.carried_ns,
                     replica_stats: sts
                         .iter()
                         .map(|st| ReplicaResult {

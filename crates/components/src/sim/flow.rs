@@ -459,11 +459,28 @@ impl World {
         let station = j.station;
         if j.slot != NONE {
             let now = self.now;
-            let st = &mut self.stations[station as usize];
-            st.stats.present.decrement(now);
+            self.stations[station as usize].stats.present.decrement(now);
+            self.account_presence(job, now);
             self.leave_station(job);
         }
         self.free_job(job);
+    }
+
+    /// Counts the time a departing job was present after warm-up, for
+    /// Little's law.
+    #[inline]
+    pub(super) fn account_presence(&mut self, job: u32, now: Time) {
+        if !self.measuring {
+            return;
+        }
+        let j = &self.jobs[job];
+        let from = j.arrived.max(self.measure_from);
+        let s = &mut self.services[self.stations[j.station as usize].service as usize].stats;
+        if j.arrived >= self.measure_from {
+            s.present_ns += (now - from) as u128;
+        } else {
+            s.carried_ns += (now - from) as u128;
+        }
     }
 
     /// Takes a job off its station's present list.
@@ -495,6 +512,7 @@ impl World {
                 self.aside_release(job, outcome.map(|_| ()), sched);
             }
         }
+        self.account_presence(job, now);
         let j = &self.jobs[job];
         let (station, attempt, attempt_generation, holds) =
             (j.station, j.attempt, j.attempt_generation, j.holds_worker);
