@@ -31,6 +31,41 @@ pub enum Command {
     Plot(PlotArgs),
     /// Run the reference cases against queueing and caching theory.
     Validate(ValidateArgs),
+    /// Find the smallest value of a parameter that meets an experiment's
+    /// SLOs (or, with --largest, the largest: the knee of a load).
+    Capacity(CapacityArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CapacityArgs {
+    /// The experiment file: its model, settings and SLOs (its sweep axes
+    /// are ignored).
+    pub experiment: PathBuf,
+    /// The model field to vary, such as `service.api.replicas`.
+    #[arg(long, value_name = "PATH")]
+    pub vary: String,
+    /// The range to search.
+    #[arg(long)]
+    pub from: f64,
+    #[arg(long)]
+    pub to: f64,
+    /// Find the largest value that meets the SLOs (a load) instead of the
+    /// smallest (a resource).
+    #[arg(long)]
+    pub largest: bool,
+    /// Stop a search over real values when the bracket is this narrow
+    /// (relative). Whole-number ranges are searched to one.
+    #[arg(long, default_value_t = 0.01)]
+    pub precision: f64,
+    /// Override a model field, such as `client.web.rate=1400`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<Override>,
+    /// Replications per probe (more are added while a verdict is too close).
+    #[arg(long)]
+    pub replications: Option<u32>,
+    /// Worker threads [default: all cores].
+    #[arg(long)]
+    pub jobs: Option<usize>,
 }
 
 #[derive(Debug, clap::Args)]

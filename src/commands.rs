@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod capacity;
 mod check;
 mod merge;
 mod plot;
@@ -19,6 +20,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::check(args),
         Command::Plot(args) => plot::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Capacity(args) => capacity::run(args),
     }
 }
 

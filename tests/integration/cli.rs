@@ -179,3 +179,42 @@ fn validate_quick_passes_and_reports_every_case() {
     let md = std::fs::read_to_string(&report).unwrap();
     assert!(md.starts_with("# Fidelity") && md.contains("| M/M/1 ρ=0.9 | mean T ms | 10.00 |"), "{md}");
 }
+
+#[test]
+fn capacity_finds_the_smallest_fleet_and_the_knee() {
+    let short = ["--set", "sim.duration=15s", "--set", "sim.warmup=3s"];
+    let args =
+        ["capacity", "experiments/capacity_plan.toml", "--vary", "service.api.replicas", "--from", "10", "--to", "30"];
+    let out = tailsim_ok(&[&args[..], &short[..]].concat());
+    // 6,944 req/s at 400 per instance: 17 cannot keep up, 18 meet the SLOs.
+    assert!(out.contains("smallest service.api.replicas that meets every SLO: 18"), "{out}");
+    assert!(out.contains("misses") && out.contains("meets"), "{out}");
+    let args = [
+        "capacity",
+        "experiments/capacity_plan.toml",
+        "--vary",
+        "client.users.rate",
+        "--from",
+        "5000",
+        "--to",
+        "12000",
+        "--largest",
+        "--precision",
+        "0.01",
+    ];
+    let out = tailsim_ok(&[&args[..], &short[..]].concat());
+    let knee: f64 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("largest client.users.rate that meets every SLO: "))
+        .unwrap_or_else(|| panic!("{out}"))
+        .trim()
+        .parse()
+        .unwrap();
+    // 24 instances x 400 req/s = 9,600 req/s at full utilisation.
+    assert!((9000.0..=9700.0).contains(&knee), "{knee}");
+    // Nothing meets the SLOs when even the largest fleet cannot.
+    let args =
+        ["capacity", "experiments/capacity_plan.toml", "--vary", "service.api.replicas", "--from", "1", "--to", "4"];
+    let out = tailsim(&[&args[..], &short[..]].concat());
+    assert_eq!(out.status.code(), Some(3));
+}

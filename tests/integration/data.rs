@@ -348,9 +348,14 @@ fn replica_lag_makes_stale_reads_and_read_your_writes_avoids_them() {
     let d = &any[0].datastores[0];
     assert!(d.stale_age.quantile(0.99).unwrap() < 200_000_000, "stale ages are bounded by the lag");
 
+    // Here every stale read misses the reader's own write: there is one
+    // user and one key.
+    for r in &any {
+        assert_eq!(r.datastores[0].own_stale_reads, r.datastores[0].stale_reads);
+    }
     let ryw = replicate(&model(&replicated("read_your_writes", "read_your_writes_window = \"1s\"")), 4);
     for r in &ryw {
-        assert_eq!(r.datastores[0].stale_reads, 0);
+        assert_eq!((r.datastores[0].stale_reads, r.datastores[0].own_stale_reads), (0, 0));
     }
     let primary = run(&model(&replicated("primary", "")), 1).unwrap();
     assert_eq!(primary.datastores[0].replica_reads, 0);

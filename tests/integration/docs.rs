@@ -121,19 +121,21 @@ fn every_field_the_loader_accepts_is_documented() {
 
 #[test]
 fn the_documented_example_models_load() {
-    // Every ```toml block in the model reference that is a whole model (it
-    // has [sim] and a client) loads and validates.
-    let doc = read(&root().join("docs/MODEL.md"));
+    // Every ```toml block in the model reference and the README that is a
+    // whole model (it has [sim] and a client) loads and validates.
     let mut checked = 0;
-    for block in doc.split("```toml").skip(1) {
-        let text = block.split("```").next().unwrap();
-        if !(text.contains("[sim]") && text.contains("[client.")) {
-            continue;
+    for file in ["docs/MODEL.md", "README.md"] {
+        let doc = read(&root().join(file));
+        for block in doc.split("```toml").skip(1) {
+            let text = block.split("```").next().unwrap();
+            if !(text.contains("[sim]") && text.contains("[client.")) {
+                continue;
+            }
+            tailsim_config::ModelFile::from_text(file, text)
+                .load(&[])
+                .unwrap_or_else(|e| panic!("an example in {file} does not load:\n{e}\n{text}"));
+            checked += 1;
         }
-        tailsim_config::ModelFile::from_text("MODEL.md", text)
-            .load(&[])
-            .unwrap_or_else(|e| panic!("an example in docs/MODEL.md does not load:\n{e}\n{text}"));
-        checked += 1;
     }
-    assert!(checked >= 1);
+    assert!(checked >= 2);
 }

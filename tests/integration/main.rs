@@ -12,6 +12,7 @@
 //! - `traffic`: clients produce the traffic they describe;
 //! - `faults`: crashes, slowdowns, latency, loss, partitions, failover;
 //! - `resilience`: retries, hedging, breakers, limiters, shedding, bulkheads;
+//! - `scenarios`: the shipped scenarios show what their text says;
 //! - `cli`: the command line, including its error messages;
 //! - `sweeps`: experiments, shards, merge, resume, golden outputs;
 //! - `shipped`: every model in `models/` and experiment in `experiments/` runs.
@@ -28,6 +29,7 @@ mod growth;
 mod handlers;
 mod properties;
 mod resilience;
+mod scenarios;
 mod shipped;
 mod sweeps;
 mod theory;

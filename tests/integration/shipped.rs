@@ -48,5 +48,10 @@ fn every_experiment_runs() {
         assert!(matches!(o.status.code(), Some(0) | Some(3)), "{name}: {}", String::from_utf8_lossy(&o.stderr));
         assert!(out.join("summary.json").exists(), "{name}");
         assert!(out.join("points.csv").exists(), "{name}");
+        if name == "hockey_stick" {
+            // One server and eight on one measured-utilisation axis.
+            let svg = std::fs::read_to_string(out.join("latency.svg")).unwrap();
+            assert!(svg.contains("Latency against app.utilisation") && svg.contains("p99 (app.workers=8)"), "{svg}");
+        }
     }
 }

@@ -323,9 +323,14 @@ pub struct ShardResult {
 pub struct DatastoreResult {
     pub name: String,
     pub shards: Vec<ShardResult>,
+    /// Reads served by any node.
+    pub reads: u64,
     /// Reads served by replicas, and of those, stale ones.
     pub replica_reads: u64,
     pub stale_reads: u64,
+    /// Stale reads that missed the reading session's own last write (what
+    /// read-your-writes prevents).
+    pub own_stale_reads: u64,
     /// Time since the newest write a replica had not applied, per stale read.
     pub stale_age: LatencyHistogram,
     /// Acknowledged writes lost when a primary failed.

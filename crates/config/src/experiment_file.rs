@@ -44,7 +44,7 @@ use crate::model_file::{ModelFile, Override};
 
 /// The metrics an SLO or the precision rule may name: the `points.csv`
 /// headline columns.
-pub const HEADLINE_METRICS: [&str; 12] = [
+pub const HEADLINE_METRICS: [&str; 13] = [
     "offered_rps",
     "throughput_rps",
     "goodput_rps",
@@ -56,15 +56,25 @@ pub const HEADLINE_METRICS: [&str; 12] = [
     "p999_ms",
     "max_ms",
     "slo_violation_s",
+    "time_to_recover_s",
     "rto_s",
 ];
 
 /// Per-component metrics, written `<component>.<metric>` as in
 /// `points.csv`: every service, cache and datastore has the first four;
-/// caches also `hit_ratio`, datastores also `stale_fraction`, autoscaled
+/// caches also `hit_ratio`, datastores also `stale_fraction` and
+/// `own_stale_fraction`, autoscaled
 /// services also `fleet_mean`.
-pub const SERVICE_METRICS: [&str; 7] =
-    ["utilisation", "throughput_rps", "queue_mean", "p99_ms", "hit_ratio", "stale_fraction", "fleet_mean"];
+pub const SERVICE_METRICS: [&str; 8] = [
+    "utilisation",
+    "throughput_rps",
+    "queue_mean",
+    "p99_ms",
+    "hit_ratio",
+    "stale_fraction",
+    "own_stale_fraction",
+    "fleet_mean",
+];
 
 /// How several axes combine into points.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -150,6 +160,9 @@ pub struct Experiment {
     pub combine: Combine,
     pub slos: Vec<Slo>,
     pub precision: Option<Precision>,
+    /// The metric on the x axis of `latency.svg` (such as
+    /// `app.utilisation`), instead of the first swept axis.
+    pub plot_against: Option<String>,
 }
 
 /// One point of the sweep.
@@ -180,6 +193,7 @@ struct RawExperiment {
     #[serde(default)]
     variant: Vec<RawVariant>,
     precision: Option<RawPrecision>,
+    plot_against: Option<Spanned<String>>,
 }
 
 /// A named set of overrides; the variants form an axis called `variant`.
@@ -397,6 +411,11 @@ impl Experiment {
                 })
             }
         };
+        if let Some(m) = &raw.plot_against
+            && let Err((message, help)) = check_metric(m.get_ref(), &services)
+        {
+            errors.push(Diagnostic { message, location: Some(r.at(m.span())), help });
+        }
         if !errors.is_empty() {
             return Err(Diagnostics(errors));
         }
@@ -412,6 +431,7 @@ impl Experiment {
             combine: raw.combine,
             slos,
             precision,
+            plot_against: raw.plot_against.map(Spanned::into_inner),
         };
         // Every point must load: a bad path or value fails here, before any
         // simulation, with the location of the axis that caused it.
@@ -440,6 +460,7 @@ impl Experiment {
             combine: Combine::Grid,
             slos: Vec::new(),
             precision: None,
+            plot_against: None,
         }
     }
 
@@ -708,6 +729,10 @@ mod tests {
             "model = \"../m.toml\"\ncombine = \"zip\"\n[[sweep]]\npath = \"client.web.rate\"\nvalues = [1]\n[[sweep]]\npath = \"service.app.workers\"\nvalues = [1, 2]\n",
         );
         assert!(e.contains("equal length"), "{e}");
+        let e = err("model = \"../m.toml\"\nplot_against = \"app.utilisaton\"\n");
+        assert!(e.contains("did you mean `app.utilisation`?") && e.contains("exp/e.toml:2:16"), "{e}");
+        let ok = parse("model = \"../m.toml\"\nplot_against = \"app.utilisation\"\n").unwrap();
+        assert_eq!(ok.plot_against.as_deref(), Some("app.utilisation"));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! (Student-t intervals, MSER-5 warm-up detection) and every output file,
 //! each written atomically.
 
+pub mod capacity;
 pub mod execute;
 pub mod output;
 pub mod plot;

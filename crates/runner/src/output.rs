@@ -135,6 +135,7 @@ pub fn points_csv(axes: &[String], points: &[PointResult]) -> String {
         }
         for d in &first.datastores {
             header.push(format!("{}.stale_fraction", d.name));
+            header.push(format!("{}.own_stale_fraction", d.name));
         }
         for s in first.services.iter().filter(|s| s.fleet.is_some()) {
             header.push(format!("{}.fleet_mean", s.name));
@@ -145,6 +146,7 @@ pub fn points_csv(axes: &[String], points: &[PointResult]) -> String {
         }
         if first.headline.slo_violation_s.n > 0 {
             header.push("slo_violation_s".into());
+            header.push("time_to_recover_s".into());
         }
         if !first.faults.is_empty() {
             header.push("rto_s".into());
@@ -177,6 +179,7 @@ pub fn points_csv(axes: &[String], points: &[PointResult]) -> String {
         }
         for d in &p.datastores {
             row.push(num(Some(d.stale_fraction.mean), 6));
+            row.push(num(Some(d.own_stale_fraction.mean), 6));
         }
         for s in p.services.iter().filter_map(|s| s.fleet.as_ref()) {
             row.push(num(Some(s.mean.mean), 4));
@@ -187,6 +190,7 @@ pub fn points_csv(axes: &[String], points: &[PointResult]) -> String {
         }
         if points[0].headline.slo_violation_s.n > 0 {
             row.push(num(Some(h.slo_violation_s.mean), 3));
+            row.push(num(Some(h.time_to_recover_s.mean), 3));
         }
         if !points[0].faults.is_empty() {
             row.push(num(Some(h.rto_s.mean), 3));
@@ -221,7 +225,7 @@ mod tests {
         assert!(text.starts_with("       Value     Percentile TotalCount 1/(1-Percentile)\n\n"));
         assert!(text.contains("#[Max     =     1000.",), "{text}");
         assert!(text.contains("Total count    =         1000]"));
-        let last_row = text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).last().unwrap();
+        let last_row = text.lines().rfind(|l| !l.starts_with('#') && !l.is_empty()).unwrap();
         assert!(last_row.contains("1.000000000000"), "{last_row}");
     }
 }

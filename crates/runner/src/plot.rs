@@ -1,8 +1,8 @@
 //! The plots of a results directory, built from its summary and histograms:
 //!
-//! - `latency.svg`: p50 and p99 (with 95% CI bars) against the first swept
-//!   axis, one pair of lines per combination of the other axes: the hockey
-//!   stick;
+//! - `latency.svg`: mean, p50 and p99 (with 95% CI bars) against the first
+//!   swept axis (or the experiment's `plot_against` metric), one set of
+//!   lines per combination of the other axes: the hockey stick;
 //! - `percentiles.svg`: the latency spectrum of each point on a log
 //!   1/(1-p) axis;
 //! - `points/<i>/timeseries.svg`: throughput, latency and queue depth over
@@ -55,11 +55,16 @@ fn short_path(path: &str) -> String {
     if parts.len() > 2 { parts[parts.len() - 2..].join(".") } else { path.to_string() }
 }
 
-/// p50 and p99 against the first axis, if it is numeric.
+/// Mean, p50 and p99 against the first axis, if it is numeric, or against
+/// the experiment's `plot_against` metric.
 fn latency_chart(summary: &Summary) -> Option<Chart> {
     let axis = summary.axes.first()?;
+    let x_name = summary.plot_against.as_ref().unwrap_or(axis);
     let value_of = |p: &PointResult| -> Option<f64> {
-        p.parameters.iter().find(|(k, _)| k == axis).and_then(|(_, v)| v.parse().ok())
+        match &summary.plot_against {
+            Some(metric) => p.metric(metric).map(|e| e.mean).filter(|v| v.is_finite()),
+            None => p.parameters.iter().find(|(k, _)| k == axis).and_then(|(_, v)| v.parse().ok()),
+        }
     };
     if summary.points.iter().any(|p| value_of(p).is_none()) {
         return None;
@@ -77,14 +82,17 @@ fn latency_chart(summary: &Summary) -> Option<Chart> {
         });
         groups.entry(slot).or_insert_with(|| (key, Vec::new())).1.push(p);
     }
+    type Pick = fn(&PointResult) -> crate::stats::Estimate;
+    let picks: [(&str, bool, Pick); 3] = [
+        ("p99", false, |p| p.headline.p99_ms),
+        ("p50", true, |p| p.headline.p50_ms),
+        ("mean", true, |p| p.headline.mean_ms),
+    ];
     let mut series = Vec::new();
     for (_, (key, mut points)) in groups {
         points.sort_by(|a, b| value_of(a).partial_cmp(&value_of(b)).expect("numeric axis"));
         let suffix = if key.is_empty() { String::new() } else { format!(" ({key})") };
-        for (name, dashed, pick) in [
-            ("p99", false, (|p: &PointResult| p.headline.p99_ms) as fn(&PointResult) -> crate::stats::Estimate),
-            ("p50", true, |p: &PointResult| p.headline.p50_ms),
-        ] {
+        for (name, dashed, pick) in picks {
             series.push(Series {
                 label: format!("{name}{suffix}"),
                 dashed,
@@ -99,8 +107,8 @@ fn latency_chart(summary: &Summary) -> Option<Chart> {
         }
     }
     Some(Chart {
-        title: format!("Latency against {axis}"),
-        x_label: axis.clone(),
+        title: format!("Latency against {x_name}"),
+        x_label: x_name.clone(),
         y_label: "latency (ms), 95% CI".into(),
         x_scale: Scale::Linear,
         y_scale: Scale::Linear,

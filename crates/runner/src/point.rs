@@ -91,6 +91,10 @@ pub struct Headline {
     /// Seconds of windows that broke the model's window SLO (null without
     /// one).
     pub slo_violation_s: Estimate,
+    /// From the start of the first window that broke the window SLO to the
+    /// end of the last one: how long the incident lasted (0 if none broke
+    /// it; null without a window SLO).
+    pub time_to_recover_s: Estimate,
     /// The first fault's recovery time in seconds (null without one).
     pub rto_s: Estimate,
 }
@@ -206,8 +210,10 @@ pub struct CacheSummary {
 pub struct DatastoreSummary {
     pub name: String,
     pub shards: Vec<ShardSummary>,
-    /// Fraction of replica reads that were stale.
+    /// Fraction of all reads that were stale.
     pub stale_fraction: Estimate,
+    /// Fraction of all reads that missed the session's own last write.
+    pub own_stale_fraction: Estimate,
     pub replica_reads: u64,
     pub stale_reads: u64,
     /// Stale age percentiles over all replications, in ms.
@@ -287,6 +293,7 @@ impl PointResult {
             "p99_ms" => h.p99_ms,
             "p999_ms" => h.p999_ms,
             "slo_violation_s" => h.slo_violation_s,
+            "time_to_recover_s" => h.time_to_recover_s,
             "rto_s" => h.rto_s,
             "max_ms" => h.max_ms,
             other => {
@@ -295,6 +302,9 @@ impl PointResult {
                     "hit_ratio" => return self.caches.iter().find(|c| c.name == service).map(|c| c.hit_ratio),
                     "stale_fraction" => {
                         return self.datastores.iter().find(|d| d.name == service).map(|d| d.stale_fraction);
+                    }
+                    "own_stale_fraction" => {
+                        return self.datastores.iter().find(|d| d.name == service).map(|d| d.own_stale_fraction);
                     }
                     "fleet_mean" => {
                         return self.services.iter().find(|s| s.name == service)?.fleet.as_ref().map(|f| f.mean);
@@ -394,6 +404,7 @@ pub fn summarise(
         p999_ms: per_run(&|i| q(i, 0.999)),
         max_ms: per_run(&|i| ms(merged_per_run[i].max())),
         slo_violation_s: growth::violation_s(runs),
+        time_to_recover_s: growth::time_to_recover_s(runs),
         rto_s: growth::rto_s(runs, 0),
     };
     let opt = |t: Option<Time>| t.map(|v| v as f64 / MS);
@@ -645,7 +656,11 @@ fn summarise_datastores(runs: &[RunResult], secs: &[f64]) -> Vec<DatastoreSummar
                 shards,
                 stale_fraction: est(runs.iter().map(|r| {
                     let d = &r.datastores[i];
-                    if d.replica_reads == 0 { f64::NAN } else { d.stale_reads as f64 / d.replica_reads as f64 }
+                    if d.reads == 0 { f64::NAN } else { d.stale_reads as f64 / d.reads as f64 }
+                })),
+                own_stale_fraction: est(runs.iter().map(|r| {
+                    let d = &r.datastores[i];
+                    if d.reads == 0 { f64::NAN } else { d.own_stale_reads as f64 / d.reads as f64 }
                 })),
                 replica_reads: runs.iter().map(|r| r.datastores[i].replica_reads).sum(),
                 stale_reads: runs.iter().map(|r| r.datastores[i].stale_reads).sum(),

@@ -22,6 +22,9 @@ pub struct Summary {
     pub duration_s: f64,
     /// Swept parameter paths, in axis order.
     pub axes: Vec<String>,
+    /// The metric `latency.svg` plots against, when not the first axis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plot_against: Option<String>,
     /// Each SLO and the points that failed it.
     pub slos: Vec<SloOutcome>,
     pub points: Vec<PointResult>,

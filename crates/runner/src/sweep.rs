@@ -58,6 +58,9 @@ pub struct Plan {
     pub duration_s: f64,
     pub axes: Vec<String>,
     pub slos: Vec<String>,
+    /// The metric `latency.svg` plots against, when not the first axis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plot_against: Option<String>,
     pub points: Vec<PlannedPoint>,
 }
 
@@ -170,6 +173,7 @@ fn prepare(req: &SweepRequest<'_>) -> Result<(Plan, Vec<Prepared>), RunError> {
         duration_s: first.sim.duration.as_secs_f64(),
         axes: e.axes.iter().map(|a| a.path.clone()).collect(),
         slos: e.slos.iter().map(|s| s.text.clone()).collect(),
+        plot_against: e.plot_against.clone(),
         points: prepared.iter().map(|p| p.planned.clone()).collect(),
     };
     Ok((plan, prepared))
@@ -316,6 +320,7 @@ pub fn load_results(dir: &Path) -> Result<(Summary, Vec<LatencyHistogram>), RunE
         seed: plan.seed,
         duration_s: plan.duration_s,
         axes: plan.axes.clone(),
+        plot_against: plan.plot_against.clone(),
         slos,
         points,
     };

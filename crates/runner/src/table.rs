@@ -209,10 +209,11 @@ pub fn point_table(summary: &Summary, p: &PointResult) -> String {
         if d.replica_reads > 0 {
             let _ = writeln!(
                 out,
-                "replica reads: {} ({} stale, {}; stale age p50 {} ms, p99 {} ms)",
+                "replica reads: {} ({} stale, {} of all reads; {} of all reads missed the reader's own last write; stale age p50 {} ms, p99 {} ms)",
                 d.replica_reads,
                 d.stale_reads,
                 pm(&d.stale_fraction, 4),
+                pm(&d.own_stale_fraction, 4),
                 d.stale_age_p50_ms.map_or("-".into(), |v| format!("{v:.2}")),
                 d.stale_age_p99_ms.map_or("-".into(), |v| format!("{v:.2}")),
             );

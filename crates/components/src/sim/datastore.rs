@@ -77,9 +77,13 @@ struct Versions {
 
 /// Measured after warm-up.
 pub struct DatastoreStats {
+    /// Reads served by any node.
+    pub reads: u64,
     /// Reads served by replicas, and of those, stale ones.
     pub replica_reads: u64,
     pub stale_reads: u64,
+    /// Stale reads that missed the reading session's own last write.
+    pub own_stale_reads: u64,
     /// How old a stale read's value was: time since the newest write the
     /// replica had not applied.
     pub stale_age: LatencyHistogram,
@@ -105,6 +109,8 @@ pub struct Datastore {
     hot: HashMap<u64, u32>,
     /// Read-your-writes: each session's last write.
     sessions: HashMap<u64, Time>,
+    /// Each session's last committed write: (key, version).
+    own_writes: HashMap<u64, (u64, Time)>,
     versions: HashMap<u64, Versions>,
     /// The call site replication uses.
     pub replication_site: u32,
@@ -146,6 +152,7 @@ impl Datastore {
             ryw_window: spec.read_your_writes_window.map_or(tailsim_engine::time::SECOND, |d| d.0),
             hot: spec.hot_keys.iter().map(|h| (h.key, h.split)).collect(),
             sessions: HashMap::new(),
+            own_writes: HashMap::new(),
             versions: HashMap::new(),
             replication_site,
             primary_of: vec![0; spec.shards as usize],
@@ -158,8 +165,10 @@ impl Datastore {
             asynchronous: spec.replication == crate::spec::ReplicationSpec::Async,
             rng,
             stats: DatastoreStats {
+                reads: 0,
                 replica_reads: 0,
                 stale_reads: 0,
+                own_stale_reads: 0,
                 stale_age: LatencyHistogram::new(),
                 shard_response: (0..spec.shards).map(|_| LatencyHistogram::new()).collect(),
                 lost_writes: 0,
@@ -217,8 +226,10 @@ impl Datastore {
         (0..self.nodes).filter(move |&n| n != primary)
     }
 
-    /// The primary of `shard` committed a write of `key` at `now`.
-    pub fn commit(&mut self, key: u64, shard: u32, now: Time) {
+    /// The primary of `shard` committed a write of `key` by session
+    /// `origin` at `now`.
+    pub fn commit(&mut self, key: u64, shard: u32, now: Time, origin: u64) {
+        self.own_writes.insert(origin, (key, now));
         let nodes = self.nodes as usize;
         let primary = self.primary_of[shard as usize] as usize;
         let v = self.versions.entry(key).or_insert_with(|| Versions { latest: 0, applied: vec![0; nodes] });
@@ -245,11 +256,16 @@ impl Datastore {
         }
     }
 
-    /// Counts a read of `key` answered by node `local` at `now`, and whether
-    /// it was stale.
-    pub fn read_served(&mut self, key: u64, local: u32, now: Time, measuring: bool) {
+    /// Counts a read of `key` by session `origin` answered by node `local`
+    /// at `now`, whether it was stale, and whether it missed the session's
+    /// own last write.
+    pub fn read_served(&mut self, key: u64, local: u32, now: Time, measuring: bool, origin: u64) {
+        if !measuring {
+            return;
+        }
+        self.stats.reads += 1;
         let (shard, node) = (local / self.nodes, local % self.nodes);
-        if node == self.primary_of[shard as usize] || !measuring {
+        if node == self.primary_of[shard as usize] {
             return;
         }
         self.stats.replica_reads += 1;
@@ -258,6 +274,12 @@ impl Datastore {
         {
             self.stats.stale_reads += 1;
             self.stats.stale_age.record(now.saturating_sub(v.latest));
+            if let Some(&(k, version)) = self.own_writes.get(&origin)
+                && k == key
+                && v.applied[node as usize] < version
+            {
+                self.stats.own_stale_reads += 1;
+            }
         }
     }
 
@@ -314,8 +336,10 @@ impl Datastore {
     }
 
     pub fn reset(&mut self) {
+        self.stats.reads = 0;
         self.stats.replica_reads = 0;
         self.stats.stale_reads = 0;
+        self.stats.own_stale_reads = 0;
         self.stats.stale_age.reset();
         for h in &mut self.stats.shard_response {
             h.reset();
@@ -336,9 +360,9 @@ impl super::World {
     /// The primary commits a write.
     pub(super) fn commit(&mut self, job: u32, now: Time) -> super::Next {
         let (d, local) = self.datastore_of_job(job);
-        let key = self.jobs[job].req.key;
+        let (key, origin) = (self.jobs[job].req.key, self.jobs[job].req.origin);
         let ds = &mut self.datastores[d as usize];
-        ds.commit(key, local / ds.nodes, now);
+        ds.commit(key, local / ds.nodes, now, origin);
         super::Next::Continue
     }
 

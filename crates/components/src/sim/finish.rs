@@ -227,8 +227,10 @@ impl World {
                 DatastoreResult {
                     name: d.name.clone(),
                     shards,
+                    reads: d.stats.reads,
                     replica_reads: d.stats.replica_reads,
                     stale_reads: d.stats.stale_reads,
+                    own_stale_reads: d.stats.own_stale_reads,
                     stale_age: std::mem::take(&mut d.stats.stale_age),
                     lost_writes: d.stats.lost_writes,
                     rpo_max: d.stats.rpo_max,

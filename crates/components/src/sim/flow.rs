@@ -539,7 +539,7 @@ impl World {
                 let local = station - svc.first_station;
                 ds.stats.shard_response[(local / ds.nodes) as usize].record(now - j.arrived);
                 if j.req.op == Op::Read && outcome.is_ok() {
-                    ds.read_served(j.req.key, local, now, self.measuring);
+                    ds.read_served(j.req.key, local, now, self.measuring, j.req.origin);
                 }
             }
         }

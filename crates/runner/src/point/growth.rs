@@ -118,6 +118,17 @@ pub(super) fn violation_s(runs: &[RunResult]) -> Estimate {
     est(runs.iter().map(|r| r.violation.as_ref().map_or(f64::NAN, |v| as_secs_f64(v.total))))
 }
 
+/// The span of SLO-breaking windows per replication, in seconds (NaN
+/// without a window SLO).
+pub(super) fn time_to_recover_s(runs: &[RunResult]) -> Estimate {
+    est(runs.iter().map(|r| {
+        r.violation.as_ref().map_or(f64::NAN, |v| match (v.first, v.last) {
+            (Some(a), Some(b)) => as_secs_f64(b - a),
+            _ => 0.0,
+        })
+    }))
+}
+
 /// The first fault's recovery time per replication, in seconds (NaN when
 /// there is none, or it never recovered).
 pub(super) fn rto_s(runs: &[RunResult], fault: usize) -> Estimate {

@@ -84,7 +84,12 @@ pub(super) fn growth_lines(p: &PointResult) -> String {
         }
     }
     if p.headline.slo_violation_s.n > 0 {
-        let _ = writeln!(out, "\nwindow SLO broken for {} s per replication", pm(&p.headline.slo_violation_s, 1));
+        let _ = writeln!(
+            out,
+            "\nwindow SLO broken for {} s per replication, from first to last breach {} s",
+            pm(&p.headline.slo_violation_s, 1),
+            pm(&p.headline.time_to_recover_s, 1)
+        );
     }
     for f in p.faults.iter().take(6) {
         if f.rto_s.n > 0 {

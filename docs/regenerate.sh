@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Regenerates every figure and generated document under docs/ from the
+# shipped experiments. The README's plots and tables come from here, never
+# by hand:
+#
+#   docs/regenerate.sh
+#
+# It builds tailsim in release mode, runs each experiment into
+# target/docs-results/, prints each sweep's table (the README quotes them),
+# copies the plots to docs/img/ and rewrites docs/FIDELITY.md. Outputs are
+# deterministic, so an unchanged simulator reproduces the committed files
+# byte for byte. It takes a few minutes on two cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+bin=target/release/tailsim
+out=target/docs-results
+mkdir -p docs/img "$out"
+
+sweep() {
+    # Exit status 3 means an SLO failed, which several scenarios show on
+    # purpose.
+    "$bin" sweep "experiments/$1.toml" --out "$out/$1" || [ $? -eq 3 ]
+}
+
+sweep hockey_stick
+cp "$out/hockey_stick/latency.svg" docs/img/hockey_stick.svg
+
+sweep tail_at_scale
+cp "$out/tail_at_scale/percentiles.svg" docs/img/tail_at_scale.svg
+
+sweep hedging
+cp "$out/hedging/percentiles.svg" docs/img/hedging.svg
+
+sweep celebrity_stampede
+cp "$out/celebrity_stampede/points/0/timeseries.svg" docs/img/celebrity_baseline.svg
+cp "$out/celebrity_stampede/points/1/timeseries.svg" docs/img/celebrity_single_flight.svg
+
+sweep retry_storm
+cp "$out/retry_storm/points/0/timeseries.svg" docs/img/retry_storm.svg
+
+sweep lb_policies
+sweep replica_lag
+sweep capacity_plan
+sweep autoscale_spike
+
+"$bin" validate --report docs/FIDELITY.md
