@@ -311,16 +311,11 @@ service_time = {{ dist = "exponential", mean = "1ms" }}
 /// seeds.
 #[test]
 fn retry_storm_persists_without_protection_and_recovers_with_it() {
-    let base = std::fs::read_to_string(crate::common::root().join("models/retry_storm.toml")).unwrap();
     let late_goodput = |r: &RunResult| {
         let rows: Vec<_> = r.series.iter().filter(|w| w.start >= 120_000_000_000).collect();
         rows.iter().map(|w| w.ok as f64).sum::<f64>() / rows.len() as f64
     };
-    let file = tailsim_config::ModelFile::from_text("retry_storm.toml", &base);
-    let load = |set: &[&str]| {
-        let ovs: Vec<tailsim_config::Override> = set.iter().map(|s| s.parse().unwrap()).collect();
-        file.load(&ovs).unwrap()
-    };
+    let load = |set: &[&str]| crate::common::shipped_model("retry_storm.toml", set);
     for seed in [1, 2, 3] {
         let storm = run(&load(&[]), seed).unwrap();
         let g = late_goodput(&storm);

@@ -5,16 +5,8 @@
 
 use tailsim_components::result::RunResult;
 use tailsim_components::sim::run;
-use tailsim_components::spec::ModelSpec;
-use tailsim_config::{ModelFile, Override};
 
-use crate::common::{assert_in_ci99, per_run, replicate, root};
-
-fn shipped(name: &str, set: &[&str]) -> ModelSpec {
-    let text = std::fs::read_to_string(root().join("models").join(name)).unwrap();
-    let ovs: Vec<Override> = set.iter().map(|s| s.parse().unwrap()).collect();
-    ModelFile::from_text(name, &text).load(&ovs).unwrap()
-}
+use crate::common::{assert_in_ci99, per_run, replicate, shipped_model as shipped};
 
 /// Failed and answered requests per second over [from, to) seconds.
 fn rates(r: &RunResult, from: u64, to: u64) -> (f64, f64) {
