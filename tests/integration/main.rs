@@ -15,7 +15,9 @@
 //! - `scenarios`: the shipped scenarios show what their text says;
 //! - `cli`: the command line, including its error messages;
 //! - `sweeps`: experiments, shards, merge, resume, golden outputs;
-//! - `shipped`: every model in `models/` and experiment in `experiments/` runs.
+//! - `shipped`: every model in `models/` and experiment in `experiments/` runs;
+//! - `prereq`: installs the real parts some tests need (Chromium, Slurm,
+//!   npm and Python packages) on first use.
 
 mod balancing;
 mod cli;
@@ -27,6 +29,9 @@ mod faults;
 mod fidelity;
 mod growth;
 mod handlers;
+// Used by the browser, Slurm and Python tests.
+#[allow(dead_code)]
+mod prereq;
 mod properties;
 mod resilience;
 mod scenarios;
