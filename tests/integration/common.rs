@@ -68,3 +68,34 @@ pub fn shipped_model(name: &str, set: &[&str]) -> ModelSpec {
 pub fn per_run(runs: &[RunResult], f: impl Fn(&RunResult) -> f64) -> Vec<f64> {
     runs.iter().map(f).collect()
 }
+
+/// Compares `files` under `out` with the blessed copies under `golden`
+/// (relative to the repository root), naming the first line that differs.
+/// With `TAILSIM_BLESS=1` in the environment it first copies them there.
+pub fn assert_golden(out: &Path, golden: &str, files: &[&str]) {
+    let golden = root().join(golden);
+    if std::env::var_os("TAILSIM_BLESS").is_some() {
+        for f in files {
+            let dest = golden.join(f);
+            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+            std::fs::copy(out.join(f), dest).unwrap();
+        }
+    }
+    for f in files {
+        let (got, want) = (read(&out.join(f)), read(&golden.join(f)));
+        if got != want {
+            let (n, (g, w)) = got
+                .lines()
+                .zip(want.lines())
+                .enumerate()
+                .find(|(_, (g, w))| g != w)
+                .unwrap_or((got.lines().count().min(want.lines().count()), ("<end>", "<end>")));
+            panic!(
+                "{f} differs from {}/{f} at line {}:\n  got:  {g}\n  want: {w}\n\
+                 if the change is intended, rerun with TAILSIM_BLESS=1",
+                golden.display(),
+                n + 1
+            );
+        }
+    }
+}

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{read, root, tailsim};
+use crate::common::{assert_golden, read, root, tailsim};
 
 /// Every file under `dir`, by relative path (shard bookkeeping excluded).
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -114,31 +114,8 @@ fn golden_outputs() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("tiny");
     sweep(&[EXPERIMENT, "--out", path(&out)]);
-    let golden = root().join("tests/golden/tiny");
     let files = ["points.csv", "summary.json", "points/3/latency.hgrm", "points/3/timeseries.csv"];
-    if std::env::var_os("TAILSIM_BLESS").is_some() {
-        for f in files {
-            let dest = golden.join(f);
-            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-            std::fs::copy(out.join(f), dest).unwrap();
-        }
-    }
-    for f in files {
-        let (got, want) = (read(&out.join(f)), read(&golden.join(f)));
-        if got != want {
-            let (n, (g, w)) = got
-                .lines()
-                .zip(want.lines())
-                .enumerate()
-                .find(|(_, (g, w))| g != w)
-                .unwrap_or((got.lines().count().min(want.lines().count()), ("<end>", "<end>")));
-            panic!(
-                "{f} differs from tests/golden/tiny/{f} at line {}:\n  got:  {g}\n  want: {w}\n\
-                 if the change is intended, rerun with TAILSIM_BLESS=1",
-                n + 1
-            );
-        }
-    }
+    assert_golden(&out, "tests/golden/tiny", &files);
 }
 
 #[test]
