@@ -8,16 +8,22 @@
 
 use tailsim_engine::scheduler::Scheduler;
 
-use super::{Answer, Event, Next, Op, Outcome, Owner, World};
+use super::flight::Join;
+use super::ids::{FlightId, JobId, SiteId};
+use super::request::{Answer, Op, Outcome, Owner};
+use super::service::Next;
+use super::{Event, World};
+use crate::result::ErrorKind;
 
-/// The call sites of a cache-aside step.
+/// The call sites of a cache-aside step, and its single-flight scope (one
+/// per calling service) if it coalesces origin reads.
 #[derive(Copy, Clone, Debug)]
 pub struct AsideSites {
-    pub cache: u32,
-    pub origin: u32,
-    pub fill: u32,
-    pub invalidate: u32,
-    pub single_flight: bool,
+    pub cache: SiteId,
+    pub origin: SiteId,
+    pub fill: SiteId,
+    pub invalidate: SiteId,
+    pub flight: Option<FlightId>,
 }
 
 const LOOKUP: u8 = 0;
@@ -25,43 +31,42 @@ const ORIGIN_READ: u8 = 1;
 const ORIGIN_WRITE: u8 = 2;
 
 impl World {
-    pub(super) fn aside_start(&mut self, job: u32, sites: AsideSites, sched: &mut Scheduler<Event>) -> Next {
+    pub(super) fn aside_start(&mut self, job: JobId, sites: AsideSites, sched: &mut Scheduler<Event>) -> Next {
         self.block(job, 1, 1, sched);
-        let write = self.jobs[job].req.op == Op::Write;
-        self.jobs[job].phase = if write { ORIGIN_WRITE } else { LOOKUP };
+        let write = self.requests[job].req.op == Op::Write;
+        self.requests[job].phase = if write { ORIGIN_WRITE } else { LOOKUP };
         self.call_for(job, if write { sites.origin } else { sites.cache }, sched);
         Next::Wait
     }
 
     pub(super) fn aside_settled(
         &mut self,
-        job: u32,
+        job: JobId,
         sites: AsideSites,
         outcome: Outcome,
         sched: &mut Scheduler<Event>,
     ) {
-        let phase = self.jobs[job].phase;
+        let phase = self.requests[job].phase;
         match (phase, outcome) {
             // A hit (fresh or stale) ends the step.
             (LOOKUP, Ok(Answer::Done | Answer::Stale)) => self.aside_done(job, Ok(()), sched),
             // A miss, or a cache that failed to answer: read the origin.
             (LOOKUP, _) => {
-                let key = self.jobs[job].req.key;
-                let service = self.stations[self.jobs[job].station as usize].service;
-                if sites.single_flight {
-                    if let Some(waiters) = self.aside_inflight.get_mut(&(service, key)) {
-                        waiters.push((job, self.jobs[job].generation));
-                        self.jobs[job].phase = ORIGIN_READ;
-                        return;
+                if let Some(scope) = sites.flight {
+                    let j = &self.requests[job];
+                    match self.flights.join(scope, j.req.key, job, j.generation) {
+                        Join::Wait => {
+                            self.requests[job].phase = ORIGIN_READ;
+                            return;
+                        }
+                        Join::Lead => self.requests[job].leads = Some(scope),
                     }
-                    self.aside_inflight.insert((service, key), Vec::new());
-                    self.jobs[job].leads_fetch = true;
                 }
-                self.jobs[job].phase = ORIGIN_READ;
+                self.requests[job].phase = ORIGIN_READ;
                 self.call_for(job, sites.origin, sched);
             }
             (ORIGIN_READ, Ok(_)) => {
-                self.aside_release(job, Ok(()), sched);
+                self.release_flight(job, Ok(Answer::Done), sched);
                 self.follow_up(job, sites.fill, sched);
                 self.aside_done(job, Ok(()), sched);
             }
@@ -70,7 +75,7 @@ impl World {
                 self.aside_done(job, Ok(()), sched);
             }
             (_, Err(e)) => {
-                self.aside_release(job, Err(e), sched);
+                self.release_flight(job, Err(e), sched);
                 self.aside_done(job, Err(e), sched);
             }
             (_, Ok(_)) => unreachable!("cache-aside phase {phase}"),
@@ -78,35 +83,15 @@ impl World {
     }
 
     /// A call nobody waits for (fill or invalidate), on the job's behalf.
-    fn follow_up(&mut self, job: u32, site: u32, sched: &mut Scheduler<Event>) {
-        let req = self.jobs[job].req;
+    fn follow_up(&mut self, job: JobId, site: SiteId, sched: &mut Scheduler<Event>) {
+        let req = self.requests[job].req;
         self.start_detached(site, Owner::Detached, req, sched);
     }
 
-    /// Answers the jobs that waited on this job's origin read.
-    pub(super) fn aside_release(
-        &mut self,
-        job: u32,
-        outcome: Result<(), crate::result::ErrorKind>,
-        sched: &mut Scheduler<Event>,
-    ) {
-        if !std::mem::take(&mut self.jobs[job].leads_fetch) {
-            return;
-        }
-        let key = self.jobs[job].req.key;
-        let service = self.stations[self.jobs[job].station as usize].service;
-        let waiters = self.aside_inflight.remove(&(service, key)).unwrap_or_default();
-        for (w, generation) in waiters {
-            if self.jobs[w].generation == generation {
-                self.aside_done(w, outcome, sched);
-            }
-        }
-    }
-
     /// Ends the cache-aside step of `job`.
-    fn aside_done(&mut self, job: u32, outcome: Result<(), crate::result::ErrorKind>, sched: &mut Scheduler<Event>) {
+    pub(super) fn aside_done(&mut self, job: JobId, outcome: Result<(), ErrorKind>, sched: &mut Scheduler<Event>) {
         let now = sched.now();
-        let j = &mut self.jobs[job];
+        let j = &mut self.requests[job];
         j.generation = j.generation.wrapping_add(1);
         j.downstream_ns += now - j.mark;
         match outcome {

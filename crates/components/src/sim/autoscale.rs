@@ -11,8 +11,18 @@ use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::stats::TimeWeighted;
 use tailsim_engine::time::Time;
 
+use super::ids::{ClientId, Id, ScalerId, ServiceId, StationId};
 use super::{Event, World};
 use crate::result::ScaleEvent;
+
+/// Events of autoscalers.
+#[derive(Copy, Clone, Debug)]
+pub enum AutoscaleEvent {
+    /// An autoscaler evaluates its policies.
+    Tick { scaler: ScalerId },
+    /// An ordered instance has started (unless the order was cancelled).
+    InstanceReady { scaler: ScalerId, station: StationId, epoch: u32 },
+}
 use crate::spec::{AutoscaleSpec, ColdShapeSpec, ScaleMetricSpec, ScalePolicySpec};
 
 /// One policy's runtime state.
@@ -46,7 +56,7 @@ enum Policy {
         target: f64,
         lead: Time,
         mean_service_s: f64,
-        clients: Vec<(u32, f64)>,
+        clients: Vec<(ClientId, f64)>,
     },
 }
 
@@ -70,7 +80,7 @@ pub struct Observation {
 }
 
 pub struct Autoscaler {
-    pub service: u32,
+    pub service: ServiceId,
     pub min: u32,
     pub max: u32,
     provisioning: Time,
@@ -99,7 +109,13 @@ pub struct Autoscaler {
 }
 
 impl Autoscaler {
-    pub fn new(service: u32, initial: u32, spec: &AutoscaleSpec, predictive: Vec<(u32, f64)>, mean_s: f64) -> Self {
+    pub fn new(
+        service: ServiceId,
+        initial: u32,
+        spec: &AutoscaleSpec,
+        predictive: Vec<(ClientId, f64)>,
+        mean_s: f64,
+    ) -> Self {
         let policies = spec
             .policy
             .iter()
@@ -253,7 +269,7 @@ impl Autoscaler {
                     (size, "schedule")
                 }
                 Policy::Predictive { target, mean_service_s, clients, .. } => {
-                    let rps: f64 = clients.iter().map(|&(c, share)| share * o.rate_of[c as usize]).sum();
+                    let rps: f64 = clients.iter().map(|&(c, share)| share * o.rate_of[c.index()]).sum();
                     let want = (rps * *mean_service_s / (o.workers as f64 * *target)).ceil() as u32;
                     (want, "predictive")
                 }
@@ -310,22 +326,31 @@ fn hold_in(want: u32, desired: u32, since_change: Time, cooldown: Time, why: &'s
 }
 
 impl World {
+    pub(super) fn on_autoscale_event(&mut self, e: AutoscaleEvent, sched: &mut Scheduler<Event>) {
+        match e {
+            AutoscaleEvent::Tick { scaler } => self.on_scale_tick(scaler, sched),
+            AutoscaleEvent::InstanceReady { scaler, station, epoch } => {
+                self.on_instance_ready(scaler, station, epoch, sched)
+            }
+        }
+    }
+
     /// Evaluates autoscaler `a` and orders or removes instances.
-    pub(super) fn on_scale_tick(&mut self, a: u32, sched: &mut Scheduler<Event>) {
+    fn on_scale_tick(&mut self, a: ScalerId, sched: &mut Scheduler<Event>) {
         let now = sched.now();
-        let scaler = &self.autoscalers[a as usize];
-        let svc = &self.services[scaler.service as usize];
-        let stations = svc.first_station as usize..(svc.first_station + svc.replicas) as usize;
-        let busy: u128 = self.stations[stations.clone()].iter().map(|st| st.stats.busy.area(now)).sum();
+        let scaler = &self.control.autoscalers[a];
+        let svc = &self.services[scaler.service];
+        let stations = self.stations.slice(svc.first_station, svc.replicas);
+        let busy: u128 = stations.iter().map(|st| st.stats.busy.area(now)).sum();
         let arrivals = svc.offered;
-        let present_area: u128 = self.stations[stations].iter().map(|st| st.stats.present.area(now)).sum();
+        let present_area: u128 = stations.iter().map(|st| st.stats.present.area(now)).sum();
         let waiting = self.messages_waiting_for(scaler.service);
         let workers = svc.workers;
         let lead = scaler.lead();
         // The highest rate each client's known profile gives from now until
         // `lead` ahead (instances ordered now serve then; removing them
         // takes effect at once).
-        let step = self.autoscalers[a as usize].interval.max(1);
+        let step = scaler.interval.max(1);
         let rate_of = match lead {
             Some(lead) => self
                 .clients
@@ -337,7 +362,7 @@ impl World {
                 .collect(),
             None => Vec::new(),
         };
-        let scaler = &mut self.autoscalers[a as usize];
+        let scaler = &mut self.control.autoscalers[a];
         let (utilisation, per_instance_rps, fleet) = scaler.sample(now, busy, arrivals, workers);
         let present = scaler.mean_present(present_area, now);
         let current = scaler.serving + scaler.pending;
@@ -354,26 +379,24 @@ impl World {
         let (want, reason) = scaler.desired(&o);
         let interval = scaler.interval;
         if want != current {
-            scaler.changed(now, current, want, reason, self.measuring);
+            scaler.changed(now, current, want, reason, self.meter.measuring);
             self.resize(a, want, sched);
         }
-        sched.schedule_in(interval, Event::ScaleTick { scaler: a });
+        sched.schedule_in(interval, Event::Autoscale(AutoscaleEvent::Tick { scaler: a }));
     }
 
     /// Orders instances up to `want`, or cancels orders and removes serving
     /// instances down to it.
-    fn resize(&mut self, a: u32, want: u32, sched: &mut Scheduler<Event>) {
+    fn resize(&mut self, a: ScalerId, want: u32, sched: &mut Scheduler<Event>) {
         let now = sched.now();
-        let scaler = &mut self.autoscalers[a as usize];
-        let first = self.services[scaler.service as usize].first_station;
+        let scaler = &mut self.control.autoscalers[a];
+        let first = self.services[scaler.service].first_station;
         while scaler.serving + scaler.pending < want {
             let station = scaler.serving + scaler.pending;
             scaler.pending += 1;
             let epoch = scaler.order_epoch[station as usize];
-            sched.schedule(
-                now + scaler.provisioning(),
-                Event::InstanceReady { scaler: a, station: first + station, epoch },
-            );
+            let ready = AutoscaleEvent::InstanceReady { scaler: a, station: first.offset(station), epoch };
+            sched.schedule(now + scaler.provisioning(), Event::Autoscale(ready));
         }
         while scaler.serving + scaler.pending > want && scaler.pending > 0 {
             scaler.pending -= 1;
@@ -387,11 +410,10 @@ impl World {
     }
 
     /// An ordered instance is up: it joins the serving fleet, cold.
-    pub(super) fn on_instance_ready(&mut self, a: u32, station: u32, epoch: u32, sched: &mut Scheduler<Event>) {
+    fn on_instance_ready(&mut self, a: ScalerId, station: StationId, epoch: u32, sched: &mut Scheduler<Event>) {
         let now = sched.now();
-        let scaler = &mut self.autoscalers[a as usize];
-        let first = self.services[scaler.service as usize].first_station;
-        let local = station - first;
+        let scaler = &mut self.control.autoscalers[a];
+        let local = self.services[scaler.service].local(station);
         if scaler.order_epoch[local as usize] != epoch || local != scaler.serving {
             return; // cancelled
         }
@@ -399,7 +421,7 @@ impl World {
         let serving = scaler.serving + 1;
         scaler.set_serving(now, serving);
         if let Some((length, slowdown, fades)) = scaler.cold() {
-            let st = &mut self.stations[station as usize];
+            let st = &mut self.stations[station];
             st.cold_from = now;
             st.cold_until = now + length;
             st.cold_slowdown = slowdown;
@@ -410,10 +432,10 @@ impl World {
 
     /// Tells routing (the service's own round robin, its balancers, queue
     /// consumers) how many instances serve.
-    fn fleet_changed(&mut self, a: u32, sched: &mut Scheduler<Event>) {
-        let scaler = &self.autoscalers[a as usize];
+    fn fleet_changed(&mut self, a: ScalerId, sched: &mut Scheduler<Event>) {
+        let scaler = &self.control.autoscalers[a];
         let (service, serving) = (scaler.service, scaler.serving);
-        let svc = &mut self.services[service as usize];
+        let svc = &mut self.services[service];
         svc.active = serving;
         if svc.cursor >= serving {
             svc.cursor = 0;
@@ -428,13 +450,13 @@ impl World {
 
     /// The time of the first evaluation of each autoscaler.
     pub(super) fn first_scale_ticks(&self, sched: &mut Scheduler<Event>) {
-        for (i, s) in self.autoscalers.iter().enumerate() {
-            sched.schedule(s.interval, Event::ScaleTick { scaler: i as u32 });
+        for (scaler, s) in self.control.autoscalers.enumerate() {
+            sched.schedule(s.interval, Event::Autoscale(AutoscaleEvent::Tick { scaler }));
         }
     }
 
     /// The mean serving fleet per autoscaled service since the last window.
     pub(super) fn window_fleets(&mut self, now: Time) -> Vec<f64> {
-        self.autoscalers.iter_mut().map(|s| s.window_fleet.take_window_mean(now)).collect()
+        self.control.autoscalers.iter_mut().map(|s| s.window_fleet.take_window_mean(now)).collect()
     }
 }

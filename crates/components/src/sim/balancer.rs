@@ -7,9 +7,22 @@
 
 use rand::RngExt;
 use tailsim_engine::rng::{SimRng, splitmix64};
+use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::time::Time;
 
+use super::ids::{BalancerId, ServiceId, SiteId};
+use super::request::{Owner, Req};
+use super::{Event, World};
 use crate::spec::{BalancerPolicySpec, BalancerSpec};
+
+/// Events of balancers.
+#[derive(Copy, Clone, Debug)]
+pub enum BalancerEvent {
+    /// Time to health-check a replica.
+    Probe { balancer: BalancerId, replica: u32 },
+    /// An outlier ejection ends.
+    Readmit { balancer: BalancerId, replica: u32 },
+}
 
 enum Policy {
     RoundRobin {
@@ -60,7 +73,7 @@ pub struct BalancerStats {
 
 pub struct Balancer {
     pub name: String,
-    pub service: u32,
+    pub service: ServiceId,
     replicas: u32,
     /// Replicas taking requests: the first `active` (autoscaling).
     active: u32,
@@ -77,7 +90,7 @@ pub struct Balancer {
     health: Option<Health>,
     outlier: Option<Outlier>,
     /// The call site health probes use.
-    pub probe_site: u32,
+    pub probe_site: SiteId,
     rng: SimRng,
     pub stats: BalancerStats,
 }
@@ -88,7 +101,14 @@ fn hash(x: u64) -> u64 {
 }
 
 impl Balancer {
-    pub fn new(name: String, service: u32, replicas: u32, spec: &BalancerSpec, probe_site: u32, rng: SimRng) -> Self {
+    pub fn new(
+        name: String,
+        service: ServiceId,
+        replicas: u32,
+        spec: &BalancerSpec,
+        probe_site: SiteId,
+        rng: SimRng,
+    ) -> Self {
         let n = replicas as usize;
         let policy = match spec.policy {
             BalancerPolicySpec::RoundRobin => Policy::RoundRobin { cursor: 0 },
@@ -386,5 +406,39 @@ impl Balancer {
 
     pub fn replicas(&self) -> u32 {
         self.replicas
+    }
+}
+
+impl World {
+    pub(super) fn on_balancer_event(&mut self, e: BalancerEvent, sched: &mut Scheduler<Event>) {
+        match e {
+            BalancerEvent::Probe { balancer, replica } => self.on_probe(balancer, replica, sched),
+            BalancerEvent::Readmit { balancer, replica } => self.balancers[balancer].readmit(replica),
+        }
+    }
+
+    /// Health-checks one replica and schedules the next check.
+    fn on_probe(&mut self, balancer: BalancerId, replica: u32, sched: &mut Scheduler<Event>) {
+        let bal = &self.balancers[balancer];
+        let Some((interval, _)) = bal.health_timing() else { return };
+        sched.schedule_in(interval, Event::Balancer(BalancerEvent::Probe { balancer, replica }));
+        let station = self.services[bal.service].station(replica);
+        let site = bal.probe_site;
+        let call = self.new_call(site, Owner::Probe { balancer, replica }, Req::default(), sched);
+        self.start_attempt(call, Some(station), true, sched);
+    }
+
+    /// Schedules each balancer's first health checks, staggered so probes
+    /// of one balancer do not coincide.
+    pub(super) fn first_probes(&self, sched: &mut Scheduler<Event>) {
+        for (balancer, bal) in self.balancers.enumerate() {
+            if let Some((interval, _)) = bal.health_timing() {
+                let n = bal.replicas() as u64;
+                for replica in 0..bal.replicas() {
+                    let at = interval * (replica as u64 + 1) / n;
+                    sched.schedule(at, Event::Balancer(BalancerEvent::Probe { balancer, replica }));
+                }
+            }
+        }
     }
 }

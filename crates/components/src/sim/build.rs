@@ -1,33 +1,40 @@
 //! Builds the runtime state of one replication from a validated model.
 //!
-//! Services, caches and datastores all become runtime services with
-//! stations and handlers: a cache's handlers look up and fill, a
+//! Services, caches, datastores and queues all become runtime services
+//! with stations and handlers: a cache's handlers look up and fill, a
 //! datastore's read, commit and replicate. Their order is services, then
-//! caches, then datastores, each by name.
+//! caches, then datastores, then queues, each by name.
 
-use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
+use std::collections::BTreeMap;
 
 use tailsim_engine::rng::stream;
 use tailsim_engine::scheduler::Scheduler;
-use tailsim_engine::stats::{LatencyHistogram, TimeWeighted, WindowClock};
 use tailsim_engine::time::Time;
 
+use super::aside::AsideSites;
 use super::autoscale::Autoscaler;
 use super::balancer::Balancer;
-use super::cache::Cache;
-use super::client::{Client, Loop};
-use super::datastore::Datastore;
+use super::cache::{Cache, CacheStep};
+use super::client::{Client, ClientEvent, Loop};
+use super::datastore::{Datastore, DatastoreStep};
 use super::fault::{Fault, blackhole, timing_of};
+use super::flight::{FlightKind, SingleFlight};
+use super::ids::{BalancerId, ClientId, FlightId, Id, IdVec, LinkId, RegionId, ServiceId, SiteId, StationId, ZoneId};
+use super::limits::Limits;
+use super::meter::Meter;
 use super::network::Link;
-use super::policy::{Breaker, Hedge, RateLimiter, Retry};
-use super::pool::Pool;
-use super::queue::MessageQueue;
+use super::policy::{Breaker, Hedge, Retry};
+use super::pool::Pools;
+use super::queue::{MessageQueue, QueueStep, Queues};
+use super::request::{Op, Requests};
 use super::router::Router;
-use super::station::{JobQueue, Shedding, Station, StationStats};
-use super::{Event, NONE, Op, Service, ServiceKind, ServiceStats, Site, Slab, Step, Target, World};
+use super::service::{Service, ServiceKind, ServiceStats, Step};
+use super::site::{Site, SitePools, Target};
+use super::station::{Station, StationOptions};
+use super::{Control, Event, World};
 use crate::dist::Dist;
 use crate::spec::{
-    CallSpec, DisciplineSpec, FaultKindSpec, ModelSpec, RateLimitSpec, ReplicationSpec, ShedSpec, StepSpec, WaitSpec,
+    CallSpec, DisciplineSpec, FaultKindSpec, ModelSpec, ReplicationSpec, ServiceSpec, StepSpec, WaitSpec,
     WritePolicySpec,
 };
 
@@ -35,8 +42,8 @@ use crate::spec::{
 struct Links<'a> {
     spec: &'a ModelSpec,
     seed: u64,
-    index: BTreeMap<(String, String), u32>,
-    links: Vec<Link>,
+    index: BTreeMap<(String, String), LinkId>,
+    links: IdVec<LinkId, Link>,
 }
 
 /// The region a component is in, if it says (a balancer defaults to its
@@ -55,7 +62,7 @@ pub(crate) fn region_of<'a>(spec: &'a ModelSpec, name: &str) -> Option<&'a str> 
 }
 
 impl Links<'_> {
-    fn get(&mut self, from: &str, to: &str) -> u32 {
+    fn get(&mut self, from: &str, to: &str) -> LinkId {
         let key = (from.to_string(), to.to_string());
         if let Some(&i) = self.index.get(&key) {
             return i;
@@ -64,23 +71,23 @@ impl Links<'_> {
             (Some(a), Some(b)) => a != b,
             _ => false,
         };
-        self.links.push(Link::new(&self.spec.network, from, to, cross, self.seed));
-        let i = (self.links.len() - 1) as u32;
-        self.index.insert(key, i);
-        i
+        let id = self.links.push(Link::new(&self.spec.network, from, to, cross, self.seed));
+        self.index.insert(key, id);
+        id
     }
 }
 
-/// Name resolution and the growing tables of call sites and pools.
+/// Name resolution and the growing tables of call sites, pools and
+/// single-flight scopes.
 struct Builder<'a> {
-    /// Runtime service index and station count of every service, cache and
-    /// datastore.
-    services: BTreeMap<&'a str, (u32, u32)>,
-    balancers: BTreeMap<&'a str, (u32, &'a str)>,
+    /// Runtime service and station count of every service, cache,
+    /// datastore and queue.
+    services: BTreeMap<&'a str, (ServiceId, u32)>,
+    balancers: BTreeMap<&'a str, (BalancerId, &'a str)>,
     links: Links<'a>,
-    sites: Vec<Site>,
-    pools: Vec<Pool>,
-    pool_sites: Vec<(String, String, u32, u32)>,
+    sites: IdVec<SiteId, Site>,
+    pools: Pools,
+    flights: SingleFlight,
 }
 
 impl<'a> Builder<'a> {
@@ -98,9 +105,9 @@ impl<'a> Builder<'a> {
     }
 
     /// A call site from `caller` (with `caller_stations` stations) for `call`.
-    fn site(&mut self, caller: &str, caller_stations: u32, call: &CallSpec, op: Option<Op>) -> u32 {
-        let mut site =
-            Site::new(self.target(&call.target), self.links.get(caller, &call.target), call.timeout.map(|t| t.0));
+    fn site(&mut self, caller: &str, caller_stations: u32, call: &CallSpec, op: Option<Op>) -> SiteId {
+        let link = self.links.get(caller, &call.target);
+        let mut site = Site::new(self.target(&call.target), link, call.timeout.map(|t| t.0));
         site.op = op;
         site.caller = caller.to_string();
         site.callee = call.target.clone();
@@ -110,19 +117,22 @@ impl<'a> Builder<'a> {
         site.bulkhead = call.bulkhead.as_ref().map(|b| (b.max_concurrent, vec![0; caller_stations as usize]));
         if let Some(p) = &call.pool {
             let per_caller = self.stations_behind(&call.target);
-            site.pool_first = self.pools.len() as u32;
-            site.pool_per_caller = per_caller;
             let count = caller_stations * per_caller;
-            self.pool_sites.push((caller.to_string(), call.target.clone(), site.pool_first, count));
-            for _ in 0..count {
-                self.pools.push(Pool::new(p.size, p.acquire_timeout.0));
-            }
+            let first = self.pools.add_group(caller, &call.target, count, p.size, p.acquire_timeout.0);
+            site.pools = Some(SitePools { first, per_caller });
         }
-        self.sites.push(site);
-        (self.sites.len() - 1) as u32
+        self.sites.push(site)
     }
 
-    fn steps(&mut self, caller: &str, caller_stations: u32, specs: Vec<StepSpec>) -> Vec<Step> {
+    /// The runtime steps of a handler, with `flight` the caller's
+    /// cache-aside single-flight scope (made on first use).
+    fn steps(
+        &mut self,
+        caller: &str,
+        caller_stations: u32,
+        specs: Vec<StepSpec>,
+        flight: &mut Option<FlightId>,
+    ) -> Vec<Step> {
         specs
             .into_iter()
             .map(|step| {
@@ -130,18 +140,20 @@ impl<'a> Builder<'a> {
                     StepSpec::Compute(d) => return Step::Compute(Dist::new(&d).expect("validated")),
                     StepSpec::CacheAside { cache, origin, single_flight } => {
                         let lookup = CallSpec { timeout: origin.timeout, ..CallSpec::new(&cache) };
-                        return Step::CacheAside {
+                        let sites = AsideSites {
                             cache: self.site(caller, caller_stations, &lookup, Some(Op::Read)),
                             origin: self.site(caller, caller_stations, &origin, None),
                             fill: self.site(caller, caller_stations, &lookup, Some(Op::Fill)),
                             invalidate: self.site(caller, caller_stations, &lookup, Some(Op::Invalidate)),
-                            single_flight,
+                            flight: single_flight
+                                .then(|| *flight.get_or_insert_with(|| self.flights.add_scope(FlightKind::Aside))),
                         };
+                        return Step::CacheAside(sites);
                     }
                     StepSpec::Call(call) => (vec![call], WaitSpec::All),
                     StepSpec::Parallel { calls, wait } => (calls, wait),
                 };
-                let first = self.sites.len() as u32;
+                let first = self.sites.next_id();
                 for call in &calls {
                     self.site(caller, caller_stations, call, None);
                 }
@@ -158,109 +170,35 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// A station's options beyond its queue and workers.
-#[derive(Default)]
-struct StationOptions<'a> {
-    limiter: Option<&'a RateLimitSpec>,
-    shed: Option<&'a ShedSpec>,
-    failure: f64,
-    zone: u32,
-}
-
-fn station(
-    service: u32,
-    workers: u32,
-    capacity: Option<u32>,
-    discipline: DisciplineSpec,
-    speed: f64,
-    rng: tailsim_engine::rng::SimRng,
-    options: StationOptions<'_>,
-) -> Station {
-    Station {
-        present: Vec::new(),
-        limiter: options.limiter.map(RateLimiter::new),
-        shed: options.shed.map(|s| Shedding {
-            queue_above: s.queue_above,
-            target: s.sojourn_target.map(|t| t.0),
-            interval: s.interval.0,
-            lifo_above: s.lifo_above,
-            above_since: None,
-        }),
-        failure: options.failure,
-        down: false,
-        blackhole: false,
-        epoch: 0,
-        slow: 1.0,
-        delay_fault: NONE,
-        zone: options.zone,
-        cold_from: 0,
-        cold_until: 0,
-        cold_slowdown: 1.0,
-        cold_fades: false,
-        service,
+/// A runtime service with the defaults every kind but plain services uses.
+fn runtime_service(name: &str, kind: ServiceKind, first: StationId, stations: u32, workers: u32) -> Service {
+    Service {
+        name: name.to_string(),
+        kind,
+        first_station: first,
+        replicas: stations,
+        active: stations,
         workers,
-        busy: 0,
-        queue: match discipline {
-            DisciplineSpec::Fifo => JobQueue::Fifo(VecDeque::new()),
-            DisciplineSpec::Lifo => JobQueue::Lifo(Vec::new()),
-            DisciplineSpec::Priority => JobQueue::Priority(BinaryHeap::new(), 0),
-        },
-        capacity: capacity.unwrap_or(u32::MAX),
-        speed,
-        rng,
-        stats: StationStats::new(0),
+        cursor: 0,
+        offered: 0,
+        handlers: Vec::new(),
+        handler_of: [0; Op::COUNT],
+        hold_worker: true,
+        continue_without_worker: false,
+        deadline_aware: false,
+        priorities: Vec::new(),
+        stats: ServiceStats::new(),
     }
 }
 
-fn service_stats() -> ServiceStats {
-    ServiceStats {
-        response: LatencyHistogram::new(),
-        finished: 0,
-        failed: 0,
-        wait_sum: 0,
-        compute_sum: 0,
-        downstream_sum: 0,
-        present_ns: 0,
-        carried_ns: 0,
-    }
+/// Zones and request classes, interned in order of first mention.
+struct Interned {
+    zones: Vec<String>,
+    classes: Vec<String>,
 }
 
-impl World {
-    pub(super) fn build(spec: &ModelSpec, seed: u64, warmup: Time) -> (World, Scheduler<Event>) {
-        // Runtime service indices: services, caches, datastores, by name.
-        let mut service_map = BTreeMap::new();
-        let mut n = 0u32;
-        for (name, s) in &spec.service {
-            service_map.insert(name.as_str(), (n, stations_of(s)));
-            n += 1;
-        }
-        for (name, c) in &spec.cache {
-            service_map.insert(name.as_str(), (n, c.replicas));
-            n += 1;
-        }
-        for (name, d) in &spec.datastore {
-            service_map.insert(name.as_str(), (n, d.shards * (d.replicas + 1)));
-            n += 1;
-        }
-        for name in spec.queue.keys() {
-            service_map.insert(name.as_str(), (n, 1));
-            n += 1;
-        }
-        let balancer_map = spec
-            .balancer
-            .iter()
-            .enumerate()
-            .map(|(i, (name, b))| (name.as_str(), (i as u32, b.target.as_str())))
-            .collect();
-        let mut b = Builder {
-            services: service_map,
-            balancers: balancer_map,
-            links: Links { spec, seed, index: BTreeMap::new(), links: Vec::new() },
-            sites: Vec::new(),
-            pools: Vec::new(),
-            pool_sites: Vec::new(),
-        };
-        // Zones, by name, in order of first mention.
+impl Interned {
+    fn of(spec: &ModelSpec) -> Self {
         let mut zones: Vec<String> = Vec::new();
         let all_zones = spec
             .service
@@ -273,14 +211,6 @@ impl World {
                 zones.push(z.clone());
             }
         }
-        let zone_of = |list: &[String], i: u32| -> u32 {
-            if list.is_empty() {
-                NONE
-            } else {
-                zones.iter().position(|z| *z == list[i as usize % list.len()]).expect("interned") as u32
-            }
-        };
-        // Request classes, in client order.
         let mut classes: Vec<String> = Vec::new();
         for (name, c) in &spec.client {
             let class = c.class.clone().unwrap_or_else(|| name.clone());
@@ -288,35 +218,80 @@ impl World {
                 classes.push(class);
             }
         }
+        Self { zones, classes }
+    }
 
-        let mut services = Vec::new();
-        let mut stations = Vec::new();
+    /// The zone of replica `i` of a component placed over `list`.
+    fn zone(&self, list: &[String], i: u32) -> Option<ZoneId> {
+        if list.is_empty() {
+            return None;
+        }
+        let z = &list[i as usize % list.len()];
+        Some(ZoneId::new(self.zones.iter().position(|x| x == z).expect("interned")))
+    }
+
+    fn zone_named(&self, name: &str) -> Option<ZoneId> {
+        self.zones.iter().position(|x| x == name).map(ZoneId::new)
+    }
+}
+
+impl World {
+    pub(super) fn build(spec: &ModelSpec, seed: u64, warmup: Time) -> (World, Scheduler<Event>) {
+        // Runtime services: services, caches, datastores, queues, by name.
+        let mut service_map = BTreeMap::new();
+        let mut n = 0;
         for (name, s) in &spec.service {
-            let index = services.len() as u32;
+            service_map.insert(name.as_str(), (ServiceId::new(n), stations_of(s)));
+            n += 1;
+        }
+        for (name, c) in &spec.cache {
+            service_map.insert(name.as_str(), (ServiceId::new(n), c.replicas));
+            n += 1;
+        }
+        for (name, d) in &spec.datastore {
+            service_map.insert(name.as_str(), (ServiceId::new(n), d.shards * (d.replicas + 1)));
+            n += 1;
+        }
+        for name in spec.queue.keys() {
+            service_map.insert(name.as_str(), (ServiceId::new(n), 1));
+            n += 1;
+        }
+        let balancer_map = spec
+            .balancer
+            .iter()
+            .enumerate()
+            .map(|(i, (name, b))| (name.as_str(), (BalancerId::new(i), b.target.as_str())));
+        let mut b = Builder {
+            services: service_map,
+            balancers: balancer_map.collect(),
+            links: Links { spec, seed, index: BTreeMap::new(), links: IdVec::default() },
+            sites: IdVec::default(),
+            pools: Pools::default(),
+            flights: SingleFlight::default(),
+        };
+        let interned = Interned::of(spec);
+
+        let mut services: IdVec<ServiceId, Service> = IdVec::default();
+        let mut stations: IdVec<StationId, Station> = IdVec::default();
+        for (name, s) in &spec.service {
+            let index = services.next_id();
             let count = stations_of(s);
-            let mut handlers = vec![b.steps(name, count, s.all_steps())];
+            let mut flight = None;
+            let mut handlers = vec![b.steps(name, count, s.all_steps(), &mut flight)];
             let mut handler_of = [0u8; Op::COUNT];
             if s.write_steps.is_some() {
-                handlers.push(b.steps(name, count, s.all_write_steps()));
+                handlers.push(b.steps(name, count, s.all_write_steps(), &mut flight));
                 handler_of[Op::Write as usize] = 1;
             }
-            services.push(Service {
-                name: name.clone(),
-                kind: ServiceKind::Plain,
-                first_station: stations.len() as u32,
-                replicas: count,
-                active: s.replicas,
-                workers: s.workers,
-                cursor: 0,
-                offered: 0,
-                handlers,
-                handler_of,
-                hold_worker: s.hold_worker,
-                continue_without_worker: false,
-                deadline_aware: s.deadline_aware,
-                priorities: classes.iter().map(|c| s.priorities.get(c).copied().unwrap_or(u32::MAX)).collect(),
-                stats: service_stats(),
-            });
+            let mut svc = runtime_service(name, ServiceKind::Plain, stations.next_id(), count, s.workers);
+            svc.active = s.replicas;
+            svc.handlers = handlers;
+            svc.handler_of = handler_of;
+            svc.hold_worker = s.hold_worker;
+            svc.deadline_aware = s.deadline_aware;
+            svc.priorities =
+                interned.classes.iter().map(|c| s.priorities.get(c).copied().unwrap_or(u32::MAX)).collect();
+            services.push(svc);
             for r in 0..count {
                 let speed = s.replica_speed.as_ref().map_or(1.0, |v| v[r as usize]);
                 let rng = stream(seed, &format!("service.{name}[{r}]"));
@@ -324,59 +299,64 @@ impl World {
                     limiter: s.rate_limit.as_ref(),
                     shed: s.shed.as_ref(),
                     failure: s.failure_probability,
-                    zone: zone_of(&s.zones, r),
+                    zone: interned.zone(&s.zones, r),
                 };
-                stations.push(station(index, s.workers, s.queue_capacity, s.discipline, speed, rng, options));
+                stations.push(Station::new(index, s.workers, s.queue_capacity, s.discipline, speed, rng, options));
             }
         }
 
-        let mut caches = Vec::new();
+        let mut caches = IdVec::default();
         for (name, c) in &spec.cache {
-            let index = services.len() as u32;
+            let index = services.next_id();
             let origin = CallSpec { timeout: c.origin_timeout, ..CallSpec::new(&c.origin) };
             let origin_site = b.site(name, c.replicas, &origin, None);
             let time = Dist::new(&c.service_time).expect("validated");
             let write_tail = match c.write_policy {
-                WritePolicySpec::WriteThrough => vec![Step::CacheStore],
-                WritePolicySpec::Invalidate => vec![Step::CacheRemove],
+                WritePolicySpec::WriteThrough => vec![Step::Cache(CacheStep::Store)],
+                WritePolicySpec::Invalidate => vec![Step::Cache(CacheStep::Remove)],
                 WritePolicySpec::WriteBehind => vec![],
             };
-            let mut write = vec![Step::Compute(time.clone()), Step::CacheWrite];
+            let mut write = vec![Step::Compute(time.clone()), Step::Cache(CacheStep::Write)];
             write.extend(write_tail);
-            let handlers = vec![
-                vec![Step::Compute(time.clone()), Step::CacheRead, Step::CacheStore],
+            let cache_id = caches.next_id();
+            let mut svc =
+                runtime_service(name, ServiceKind::Cache(cache_id), stations.next_id(), c.replicas, c.workers);
+            svc.handlers = vec![
+                vec![Step::Compute(time.clone()), Step::Cache(CacheStep::Read), Step::Cache(CacheStep::Store)],
                 write,
-                vec![Step::Compute(time.clone()), Step::CacheStore],
-                vec![Step::Compute(time), Step::CacheRemove],
+                vec![Step::Compute(time.clone()), Step::Cache(CacheStep::Store)],
+                vec![Step::Compute(time), Step::Cache(CacheStep::Remove)],
             ];
-            services.push(Service {
-                name: name.clone(),
-                kind: ServiceKind::Cache(caches.len() as u32),
-                first_station: stations.len() as u32,
-                replicas: c.replicas,
-                active: c.replicas,
-                workers: c.workers,
-                cursor: 0,
-                offered: 0,
-                handlers,
-                handler_of: [0, 1, 2, 3, 0],
-                hold_worker: false,
-                continue_without_worker: true,
-                deadline_aware: false,
-                priorities: Vec::new(),
-                stats: service_stats(),
-            });
+            svc.handler_of = [0, 1, 2, 3, 0];
+            svc.hold_worker = false;
+            svc.continue_without_worker = true;
+            services.push(svc);
             for r in 0..c.replicas {
                 let rng = stream(seed, &format!("cache.{name}[{r}]"));
-                let options = StationOptions { zone: zone_of(&c.zones, r), ..Default::default() };
-                stations.push(station(index, c.workers, c.queue_capacity, DisciplineSpec::Fifo, 1.0, rng, options));
+                let options = StationOptions { zone: interned.zone(&c.zones, r), ..Default::default() };
+                stations.push(Station::new(
+                    index,
+                    c.workers,
+                    c.queue_capacity,
+                    DisciplineSpec::Fifo,
+                    1.0,
+                    rng,
+                    options,
+                ));
             }
-            caches.push(Cache::new(name.clone(), c, origin_site, stream(seed, &format!("cache.{name}"))));
+            let flights = c.single_flight.then(|| {
+                let first = b.flights.add_scope(FlightKind::CacheNode);
+                for _ in 1..c.replicas {
+                    b.flights.add_scope(FlightKind::CacheNode);
+                }
+                first
+            });
+            caches.push(Cache::new(name.clone(), c, origin_site, flights, stream(seed, &format!("cache.{name}"))));
         }
 
-        let mut datastores = Vec::new();
+        let mut datastores = IdVec::default();
         for (name, d) in &spec.datastore {
-            let index = services.len() as u32;
+            let index = services.next_id();
             let needed = match d.replication {
                 ReplicationSpec::Async => 0,
                 ReplicationSpec::Sync => d.replicas,
@@ -384,112 +364,91 @@ impl World {
             };
             let read = Dist::new(&d.read_time).expect("validated");
             let write = Dist::new(&d.write_time).expect("validated");
-            let handlers = vec![
-                vec![Step::Compute(read)],
-                vec![Step::Compute(write.clone()), Step::Commit, Step::Replicate { needed }],
-                vec![Step::Compute(write), Step::Apply],
-            ];
-            b.links.links.push(Link::replication(d.replication_lag.as_ref(), &format!("replication.{name}"), seed));
-            let mut site = Site::new(Target::Station, (b.links.links.len() - 1) as u32, None);
+            let link =
+                b.links.links.push(Link::replication(d.replication_lag.as_ref(), &format!("replication.{name}"), seed));
+            let mut site = Site::new(Target::Station, link, None);
             site.op = Some(Op::Replicate);
-            b.sites.push(site);
-            let replication_site = (b.sites.len() - 1) as u32;
+            let replication_site = b.sites.push(site);
             let nodes = d.shards * (d.replicas + 1);
-            services.push(Service {
-                name: name.clone(),
-                kind: ServiceKind::Datastore(datastores.len() as u32),
-                first_station: stations.len() as u32,
-                replicas: nodes,
-                active: nodes,
-                workers: d.workers,
-                cursor: 0,
-                offered: 0,
-                handlers,
-                handler_of: [0, 1, 0, 0, 2],
-                hold_worker: true,
-                continue_without_worker: false,
-                deadline_aware: false,
-                priorities: Vec::new(),
-                stats: service_stats(),
-            });
+            let mut svc = runtime_service(
+                name,
+                ServiceKind::Datastore(datastores.next_id()),
+                stations.next_id(),
+                nodes,
+                d.workers,
+            );
+            svc.handlers = vec![
+                vec![Step::Compute(read)],
+                vec![
+                    Step::Compute(write.clone()),
+                    Step::Datastore(DatastoreStep::Commit),
+                    Step::Datastore(DatastoreStep::Replicate { needed }),
+                ],
+                vec![Step::Compute(write), Step::Datastore(DatastoreStep::Apply)],
+            ];
+            svc.handler_of = [0, 1, 0, 0, 2];
+            services.push(svc);
             for node in 0..nodes {
                 let (shard, role) = (node / (d.replicas + 1), node % (d.replicas + 1));
                 let rng = stream(seed, &format!("datastore.{name}[{shard}.{role}]"));
-                let options = StationOptions { zone: zone_of(&d.zones, role), ..Default::default() };
-                stations.push(station(index, d.workers, d.queue_capacity, DisciplineSpec::Fifo, 1.0, rng, options));
+                let options = StationOptions { zone: interned.zone(&d.zones, role), ..Default::default() };
+                stations.push(Station::new(
+                    index,
+                    d.workers,
+                    d.queue_capacity,
+                    DisciplineSpec::Fifo,
+                    1.0,
+                    rng,
+                    options,
+                ));
             }
-            datastores.push(Datastore::new(
-                name.clone(),
-                index,
-                d,
-                replication_site,
-                stream(seed, &format!("datastore.{name}")),
-            ));
+            let rng = stream(seed, &format!("datastore.{name}"));
+            datastores.push(Datastore::new(name.clone(), index, d, replication_site, rng));
         }
 
-        let mut queues = Vec::new();
+        let mut queues = Queues::default();
         for (name, q) in &spec.queue {
-            let index = services.len() as u32;
-            services.push(Service {
-                name: name.clone(),
-                kind: ServiceKind::Queue(queues.len() as u32),
-                first_station: stations.len() as u32,
-                replicas: 1,
-                active: 1,
-                workers: 1,
-                cursor: 0,
-                offered: 0,
-                handlers: vec![vec![Step::Enqueue]],
-                handler_of: [0; Op::COUNT],
-                hold_worker: true,
-                continue_without_worker: false,
-                deadline_aware: false,
-                priorities: Vec::new(),
-                stats: service_stats(),
-            });
+            let index = services.next_id();
+            let mut svc = runtime_service(name, ServiceKind::Queue(queues.next_id()), stations.next_id(), 1, 1);
+            svc.handlers = vec![vec![Step::Queue(QueueStep::Enqueue)]];
+            services.push(svc);
             let rng = stream(seed, &format!("queue.{name}"));
-            stations.push(station(index, 1, None, DisciplineSpec::Fifo, 1.0, rng, StationOptions::default()));
+            stations.push(Station::new(index, 1, None, DisciplineSpec::Fifo, 1.0, rng, StationOptions::default()));
             let groups = q
                 .consumers
                 .iter()
                 .map(|(g, group)| {
                     let call = CallSpec { timeout: Some(q.visibility_timeout), ..CallSpec::new(&group.service) };
                     let site = b.site(name, 1, &call, None);
-                    b.sites[site as usize].pull = true;
+                    b.sites[site].pull = true;
                     (g.clone(), b.services[group.service.as_str()].0, site)
                 })
                 .collect();
             queues.push(MessageQueue::new(name.clone(), q, groups));
         }
 
-        let balancers: Vec<Balancer> = spec
+        let balancers: IdVec<BalancerId, Balancer> = spec
             .balancer
             .iter()
             .map(|(name, bal)| {
                 let (service, replicas) = b.services[bal.target.as_str()];
-                let mut site = Site::new(Target::Station, b.links.get(name, &bal.target), None);
+                let link = b.links.get(name, &bal.target);
+                let mut site = Site::new(Target::Station, link, None);
                 site.timeout = bal.health_check.as_ref().map(|h| h.timeout.0);
-                b.sites.push(site);
-                let probe_site = (b.sites.len() - 1) as u32;
-                let mut balancer = Balancer::new(
-                    name.clone(),
-                    service,
-                    replicas,
-                    bal,
-                    probe_site,
-                    stream(seed, &format!("balancer.{name}")),
-                );
-                balancer.set_active(services[service as usize].active);
+                let probe_site = b.sites.push(site);
+                let rng = stream(seed, &format!("balancer.{name}"));
+                let mut balancer = Balancer::new(name.clone(), service, replicas, bal, probe_site, rng);
+                balancer.set_active(services[service].active);
                 balancer
             })
             .collect();
 
         let regions: Vec<&str> = crate::validate::regions_of(spec);
-        let region_index = |name: &str| -> u32 {
-            region_of(spec, name).and_then(|r| regions.iter().position(|x| *x == r)).map_or(NONE, |i| i as u32)
+        let region_index = |name: &str| -> Option<RegionId> {
+            region_of(spec, name).and_then(|r| regions.iter().position(|x| *x == r)).map(RegionId::new)
         };
         let router_names: Vec<&str> = spec.router.keys().map(String::as_str).collect();
-        let clients: Vec<Client> = spec
+        let clients: IdVec<ClientId, Client> = spec
             .client
             .iter()
             .map(|(name, c)| {
@@ -498,7 +457,7 @@ impl World {
                     Some(r) => r.targets.iter().map(String::as_str).collect(),
                     None => vec![c.target.as_str()],
                 };
-                let mut site = NONE;
+                let mut site = None;
                 for target in targets {
                     let call = CallSpec {
                         timeout: c.timeout,
@@ -508,19 +467,18 @@ impl World {
                         ..CallSpec::new(target)
                     };
                     let s = b.site(name, 1, &call, None);
-                    if site == NONE {
-                        site = s;
-                    }
+                    site.get_or_insert(s);
                 }
                 let class_name = c.class.clone().unwrap_or_else(|| name.clone());
-                let class = classes.iter().position(|k| *k == class_name).expect("interned") as u16;
+                let class = interned.classes.iter().position(|k| *k == class_name).expect("interned") as u16;
+                let site = site.expect("a client has a target");
                 let mut client = Client::new(name.clone(), site, class, c, stream(seed, &format!("client.{name}")));
-                client.router = router_names.iter().position(|r| *r == c.target).map_or(NONE, |i| i as u32);
+                client.router = router_names.iter().position(|r| *r == c.target).map(super::ids::RouterId::new);
                 client.region = region_index(name);
                 client
             })
             .collect();
-        let routers: Vec<Router> = spec
+        let routers = spec
             .router
             .iter()
             .map(|(name, r)| {
@@ -530,7 +488,7 @@ impl World {
                 Router::new(name.clone(), r, svcs.collect(), regs, stream(seed, &format!("router.{name}")))
             })
             .collect();
-        let autoscalers: Vec<Autoscaler> = spec
+        let autoscalers = spec
             .service
             .iter()
             .filter_map(|(name, s)| {
@@ -541,96 +499,59 @@ impl World {
             })
             .collect();
 
-        let faults = build_faults(spec, &mut b, &stations, &zones, seed);
-        let backlog = 0;
+        let faults = build_faults(spec, &mut b, &stations, &interned, seed);
         let mut world = World {
-            measure_from: warmup,
-            measuring: warmup == 0,
+            now: 0,
+            end: spec.sim.duration.0,
+            meter: Meter::new(warmup, spec.sim.window.0, spec.sim.window_slo.as_ref()),
+            limits: Limits::new(spec.sim.max_in_flight),
+            requests: Requests::default(),
             clients,
             balancers,
             services,
             stations,
             sites: b.sites,
             links: b.links.links,
-            faults,
-            caches,
-            datastores,
-            autoscalers,
-            queues,
-            backlog,
-            routers,
             pools: b.pools,
-            pool_sites: b.pool_sites,
-            aside_inflight: HashMap::new(),
-            jobs: Slab::default(),
-            calls: Slab::default(),
-            attempts: Slab::default(),
+            caches,
+            flights: b.flights,
+            datastores,
+            queues,
+            control: Control { faults, autoscalers, routers },
             rng: stream(seed, "requests"),
-            max_in_flight: spec.sim.max_in_flight.min(usize::MAX as u64) as usize,
-            runaway: None,
-            born: 0,
-            settled: 0,
-            window: WindowClock::new(warmup, spec.sim.window.0),
-            window_latency: LatencyHistogram::with_precision(2),
-            window_ok: 0,
-            window_errors: 0,
-            window_hits: 0,
-            window_misses: 0,
-            queued_total: TimeWeighted::new(0, 0),
-            series: Vec::new(),
-            fault_windows: Vec::new(),
-            window_slo: spec.sim.window_slo.is_some(),
-            slo_p99: spec.sim.window_slo.as_ref().and_then(|w| w.p99.map(|d| d.0)),
-            slo_error_rate: spec.sim.window_slo.as_ref().and_then(|w| w.error_rate).unwrap_or(0.01),
-            end: spec.sim.duration.0,
-            now: 0,
         };
         let sched = world.first_events();
         (world, sched)
     }
 
     /// Schedules what starts the run: first arrivals, users, state
-    /// switches, health probes and cache prewarming.
+    /// switches, health probes, cache prewarming, faults, autoscaler and
+    /// router checks.
     fn first_events(&mut self) -> Scheduler<Event> {
         let mut sched = Scheduler::new();
         for (i, c) in self.clients.iter_mut().enumerate() {
-            let client = i as u32;
+            let client = ClientId::new(i);
             match &c.looping {
                 Loop::Open { .. } => {
                     if let Some(sojourn) = c.first_sojourn() {
-                        sched.schedule(sojourn, Event::Modulate { client });
+                        sched.schedule(sojourn, Event::Client(ClientEvent::Modulate { client }));
                     }
                     // The first arrival comes one gap after time zero.
                     if let Some(gap) = c.next_gap(0) {
-                        sched.schedule(gap, Event::Arrival { client, epoch: c.epoch() });
+                        sched.schedule(gap, Event::Client(ClientEvent::Arrival { client, epoch: c.epoch() }));
                     }
                 }
                 Loop::Closed { users, .. } => {
                     for user in 0..*users {
                         let think = c.think();
-                        sched.schedule(think, Event::UserSend { client, user });
+                        sched.schedule(think, Event::Client(ClientEvent::UserSend { client, user }));
                     }
                 }
             }
         }
-        for (b, bal) in self.balancers.iter().enumerate() {
-            if let Some((interval, _)) = bal.health_timing() {
-                let n = bal.replicas() as u64;
-                for replica in 0..bal.replicas() {
-                    // Staggered so probes of a balancer do not coincide.
-                    sched.schedule(interval * (replica as u64 + 1) / n, Event::Probe { balancer: b as u32, replica });
-                }
-            }
-        }
-        for (c, cache) in self.caches.iter().enumerate() {
-            for (e, (at, _)) in cache.prewarm.iter().enumerate() {
-                sched.schedule(*at, Event::Prewarm { cache: c as u32, entry: e as u32 });
-            }
-        }
-        for (f, fault) in self.faults.iter_mut().enumerate() {
-            let at = fault.first_start();
-            sched.schedule(at, Event::FaultStart { fault: f as u32 });
-        }
+        self.first_probes(&mut sched);
+        self.first_prewarms(&mut sched);
+        self.first_faults(&mut sched);
         self.first_scale_ticks(&mut sched);
         self.first_router_checks(&mut sched);
         sched
@@ -642,16 +563,19 @@ impl World {
 fn build_faults(
     spec: &ModelSpec,
     b: &mut Builder<'_>,
-    stations: &[Station],
-    zones: &[String],
+    stations: &IdVec<StationId, Station>,
+    interned: &Interned,
     seed: u64,
-) -> Vec<Fault> {
+) -> IdVec<super::ids::FaultId, Fault> {
     spec.fault
         .iter()
         .enumerate()
         .map(|(i, f)| {
             let mut targets = Vec::new();
             let mut label = format!("{:?}", f.kind).to_lowercase();
+            let first_of = |svc: ServiceId| {
+                stations.enumerate().find(|(_, st)| st.service == svc).map_or(StationId::new(0), |(id, _)| id)
+            };
             if let Some(t) = &f.target {
                 let (name, replica) = match t.split_once('[') {
                     Some((n, r)) => (n, r.trim_end_matches(']').parse::<u32>().ok()),
@@ -659,25 +583,26 @@ fn build_faults(
                 };
                 let name = b.balancers.get(name).map_or(name, |&(_, s)| s);
                 let (svc, count) = b.services[name];
-                let first = stations.iter().position(|st| st.service == svc).unwrap_or(0) as u32;
+                let first = first_of(svc);
                 match replica {
-                    Some(r) => targets.push(first + r),
-                    None => targets.extend(first..first + count),
+                    Some(r) => targets.push(first.offset(r)),
+                    None => targets.extend((0..count).map(|r| first.offset(r))),
                 }
                 label = format!("{label} {t}");
             }
             if let Some(r) = &f.region {
                 for (name, &(svc, count)) in &b.services {
                     if region_of(spec, name) == Some(r.as_str()) {
-                        let first = stations.iter().position(|st| st.service == svc).unwrap_or(0) as u32;
-                        targets.extend(first..first + count);
+                        let first = first_of(svc);
+                        targets.extend((0..count).map(|r| first.offset(r)));
                     }
                 }
                 label = format!("{label} region {r}");
             }
             if let Some(z) = &f.zone {
-                let zi = zones.iter().position(|x| x == z).map_or(NONE, |p| p as u32);
-                targets.extend((0..stations.len() as u32).filter(|&s| zi != NONE && stations[s as usize].zone == zi));
+                if let Some(zone) = interned.zone_named(z) {
+                    targets.extend(stations.enumerate().filter(|(_, st)| st.zone == Some(zone)).map(|(id, _)| id));
+                }
                 label = format!("{label} zone {z}");
             }
             let mut links = Vec::new();
@@ -687,11 +612,11 @@ fn build_faults(
             }
             if f.kind == FaultKindSpec::Partition {
                 let group_of = |name: &str| f.groups.iter().position(|g| g.iter().any(|n| n == name));
-                for (li, link) in b.links.links.iter().enumerate() {
+                for (li, link) in b.links.links.enumerate() {
                     if let (Some(a), Some(c)) = (group_of(&link.from), group_of(&link.to))
                         && a != c
                     {
-                        links.push(li as u32);
+                        links.push(li);
                     }
                 }
                 let groups: Vec<String> = f.groups.iter().map(|g| g.join("+")).collect();
@@ -716,7 +641,7 @@ fn build_faults(
 }
 
 /// Stations a service needs: its largest fleet.
-fn stations_of(s: &crate::spec::ServiceSpec) -> u32 {
+fn stations_of(s: &ServiceSpec) -> u32 {
     s.autoscale.as_ref().map_or(s.replicas, |a| a.max.max(s.replicas))
 }
 
@@ -724,7 +649,7 @@ fn stations_of(s: &crate::spec::ServiceSpec) -> u32 {
 /// requests per second that reach the service per request per second the
 /// client sends, from the static analysis; and the service's mean compute
 /// time in seconds.
-fn predictive_shares(spec: &ModelSpec, service: &str) -> (Vec<(u32, f64)>, f64) {
+fn predictive_shares(spec: &ModelSpec, service: &str) -> (Vec<(ClientId, f64)>, f64) {
     let predictive = spec.service[service]
         .autoscale
         .as_ref()
@@ -746,7 +671,7 @@ fn predictive_shares(spec: &ModelSpec, service: &str) -> (Vec<(u32, f64)>, f64) 
             let at = load.services.iter().find(|l| l.name == service).expect("analysed");
             mean_s = at.mean_service_s;
             let sent = super::RateProfileProbe::new(c).mean_rate(duration);
-            (i as u32, if sent > 0.0 { at.offered_rps / sent } else { 0.0 })
+            (ClientId::new(i), if sent > 0.0 { at.offered_rps / sent } else { 0.0 })
         })
         .collect();
     (shares, mean_s)

@@ -11,10 +11,37 @@ use tailsim_engine::rng::{SimRng, splitmix64};
 use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::time::Time;
 
+use super::ids::{CacheId, FlightId, JobId, SiteId, StationId};
+use super::request::{Answer, Op, Owner, Req};
+use super::service::{Next, ServiceKind};
 use super::store::{Lookup, Store};
-use super::{Answer, Event, Next, Op, Owner, Req, World};
+use super::{Event, World};
 use crate::dist::{Dist, unit};
+use crate::result::CacheResult;
 use crate::spec::{CacheModeSpec, CacheSpec, TtlSpec, WritePolicySpec};
+
+/// A cache node's own handler steps.
+#[derive(Copy, Clone, Debug)]
+pub enum CacheStep {
+    /// Look the key up; fetch from the origin on a miss (read-through), or
+    /// answer `Miss` (cache-aside).
+    Read,
+    /// Store the key just fetched or written.
+    Store,
+    /// Apply the write policy.
+    Write,
+    /// Drop the key.
+    Remove,
+}
+
+/// Events of caches.
+#[derive(Copy, Clone, Debug)]
+pub enum CacheEvent {
+    /// A write-behind node flushes one buffered write.
+    Flush { station: StationId, key: u64, epoch: u32 },
+    /// Keys are loaded into a cache.
+    Prewarm { cache: CacheId, entry: u32 },
+}
 
 /// Measured after warm-up.
 #[derive(Default)]
@@ -44,10 +71,9 @@ pub struct Cache {
     flush_delay: Time,
     xfetch_beta: Option<f64>,
     stale_window: Option<Time>,
-    single_flight: bool,
-    pub origin_site: u32,
-    /// Per node: keys with an origin fetch in flight, and who waits on it.
-    inflight: Vec<HashMap<u64, Vec<(u32, u32)>>>,
+    /// Single flight: the scope of node 0 (node `n` has `first + n`).
+    pub flights: Option<FlightId>,
+    pub origin_site: SiteId,
     /// Per node: keys being refreshed in the background.
     refreshing: Vec<HashSet<u64>>,
     /// Per node: write-behind writes not yet flushed, and an epoch a crash
@@ -61,7 +87,7 @@ pub struct Cache {
 }
 
 impl Cache {
-    pub fn new(name: String, spec: &CacheSpec, origin_site: u32, rng: SimRng) -> Self {
+    pub fn new(name: String, spec: &CacheSpec, origin_site: SiteId, flights: Option<FlightId>, rng: SimRng) -> Self {
         let n = spec.replicas as usize;
         let ttl = spec.ttl.as_ref().map(|t| match t {
             TtlSpec::Fixed(d) => Dist::Constant(d.0),
@@ -77,9 +103,8 @@ impl Cache {
             flush_delay: spec.flush_delay.map_or(0, |d| d.0),
             xfetch_beta: spec.xfetch_beta,
             stale_window: spec.stale_while_revalidate.map(|d| d.0),
-            single_flight: spec.single_flight,
+            flights,
             origin_site,
-            inflight: vec![HashMap::new(); n],
             refreshing: vec![HashSet::new(); n],
             buffered: vec![0; n],
             flush_epoch: vec![0; n],
@@ -108,13 +133,12 @@ impl Cache {
         self.stores[node as usize].insert(key, expires, fetch, &mut self.rng);
     }
 
-    /// Node `node` crashed: its contents, fetches in flight and unflushed
+    /// Node `node` crashed: its contents, refreshes in flight and unflushed
     /// write-behind writes are gone.
-    pub fn crash(&mut self, node: u32, measuring: bool) {
+    fn crash(&mut self, node: u32, measuring: bool) {
         let n = node as usize;
         let (policy, capacity) = (self.stores[n].policy(), self.stores[n].capacity());
         self.stores[n] = Store::new(policy, capacity);
-        self.inflight[n].clear();
         self.refreshing[n].clear();
         if measuring {
             self.stats.writes_lost += self.buffered[n];
@@ -130,24 +154,69 @@ impl Cache {
             s.evictions = 0;
         }
     }
+
+    /// What it measured.
+    pub fn result(&self) -> CacheResult {
+        let s = &self.stats;
+        let mut top: Vec<(u64, u64)> = s.key_counts.iter().map(|(&k, &n)| (k, n)).collect();
+        top.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        top.truncate(self.top_keys as usize);
+        CacheResult {
+            name: self.name.clone(),
+            hits: s.hits,
+            misses: s.misses,
+            stale: s.stale,
+            coalesced: s.coalesced,
+            origin_fetches: s.origin_fetches,
+            early_refreshes: s.early_refreshes,
+            fills: s.fills,
+            invalidations: s.invalidations,
+            evictions: self.stores.iter().map(|st| st.evictions).sum(),
+            writes_buffered: s.writes_buffered,
+            writes_flushed: s.writes_flushed,
+            writes_lost: s.writes_lost,
+            top_keys: top,
+        }
+    }
 }
 
 impl World {
-    fn cache_of_job(&self, job: u32) -> (u32, u32) {
-        let j = &self.jobs[job];
-        let st = &self.stations[j.station as usize];
-        let svc = &self.services[st.service as usize];
-        let super::ServiceKind::Cache(c) = svc.kind else { unreachable!("a cache step at a cache node") };
-        (c, j.station - svc.first_station)
+    /// The cache and node of a station, if it is a cache node.
+    fn cache_node(&self, station: StationId) -> Option<(CacheId, u32)> {
+        let svc = &self.services[self.stations[station].service];
+        match svc.kind {
+            ServiceKind::Cache(c) => Some((c, svc.local(station))),
+            _ => None,
+        }
+    }
+
+    fn cache_of_job(&self, job: JobId) -> (CacheId, u32) {
+        self.cache_node(self.requests[job].station).expect("a cache step at a cache node")
+    }
+
+    pub(super) fn cache_step(&mut self, job: JobId, step: CacheStep, sched: &mut Scheduler<Event>) -> Next {
+        match step {
+            CacheStep::Read => self.cache_read(job, sched),
+            CacheStep::Store => self.cache_store(job, sched),
+            CacheStep::Write => self.cache_write(job, sched),
+            CacheStep::Remove => self.cache_remove(job),
+        }
+    }
+
+    pub(super) fn on_cache_event(&mut self, e: CacheEvent, sched: &mut Scheduler<Event>) {
+        match e {
+            CacheEvent::Flush { station, key, epoch } => self.on_flush(station, key, epoch, sched),
+            CacheEvent::Prewarm { cache, entry } => self.on_prewarm(cache, entry, sched.now()),
+        }
     }
 
     /// The lookup at a cache node.
-    pub(super) fn cache_read(&mut self, job: u32, sched: &mut Scheduler<Event>) -> Next {
+    fn cache_read(&mut self, job: JobId, sched: &mut Scheduler<Event>) -> Next {
         let now = sched.now();
         let (c, node) = self.cache_of_job(job);
-        let key = self.jobs[job].req.key;
-        let measuring = self.measuring;
-        let cache = &mut self.caches[c as usize];
+        let key = self.requests[job].req.key;
+        let measuring = self.meter.measuring;
+        let cache = &mut self.caches[c];
         if measuring {
             *cache.stats.key_counts.entry(key).or_insert(0) += 1;
         }
@@ -170,57 +239,55 @@ impl World {
                     cache.stats.stale += 1;
                 }
                 if cache.mode == CacheModeSpec::ReadThrough && cache.refreshing[node as usize].insert(key) {
-                    let station = self.jobs[job].station;
-                    self.start_detached(
-                        self.caches[c as usize].origin_site,
-                        Owner::Refresh { station, key },
-                        Req { key, op: Op::Read, ..Default::default() },
-                        sched,
-                    );
+                    let station = self.requests[job].station;
+                    let site = cache.origin_site;
+                    let req = Req { key, op: Op::Read, ..Default::default() };
+                    self.start_detached(site, Owner::Refresh { station, key }, req, sched);
                 }
-                self.window_hits += 1;
+                self.meter.window_lookup(true);
                 return Next::Finish(Ok(Answer::Stale));
             }
             Lookup::Expired { .. } | Lookup::Miss => false,
         };
-        let cache = &mut self.caches[c as usize];
+        let cache = &mut self.caches[c];
         if hit {
             if measuring {
                 cache.stats.hits += 1;
             }
-            self.window_hits += 1;
+            self.meter.window_lookup(true);
             return Next::Finish(Ok(Answer::Done));
         }
         if measuring {
             cache.stats.misses += 1;
         }
-        self.window_misses += 1;
+        self.meter.window_lookup(false);
         if cache.mode == CacheModeSpec::CacheAside {
             return Next::Finish(Ok(Answer::Miss));
         }
         // Read-through: fetch from the origin, once per key if single flight.
-        let generation = self.jobs[job].generation;
-        if cache.single_flight {
-            if let Some(waiters) = cache.inflight[node as usize].get_mut(&key) {
-                waiters.push((job, generation));
-                if measuring {
-                    cache.stats.coalesced += 1;
+        if let Some(first) = cache.flights {
+            let scope = first.offset(node);
+            let generation = self.requests[job].generation;
+            match self.flights.join(scope, key, job, generation) {
+                super::flight::Join::Wait => {
+                    if measuring {
+                        self.caches[c].stats.coalesced += 1;
+                    }
+                    return self.park(job, sched);
                 }
-                return self.park(job, sched);
+                super::flight::Join::Lead => self.requests[job].leads = Some(scope),
             }
-            cache.inflight[node as usize].insert(key, Vec::new());
-            self.jobs[job].leads_fetch = true;
         }
         if measuring {
-            self.caches[c as usize].stats.origin_fetches += 1;
+            self.caches[c].stats.origin_fetches += 1;
         }
-        let site = self.caches[c as usize].origin_site;
+        let site = self.caches[c].origin_site;
         self.wait_on_calls(job, site, 1, 1, None, sched)
     }
 
     /// Parks a job that waits for another's fetch: no worker, no calls.
-    pub(super) fn park(&mut self, job: u32, sched: &mut Scheduler<Event>) -> Next {
-        let j = &mut self.jobs[job];
+    fn park(&mut self, job: JobId, sched: &mut Scheduler<Event>) -> Next {
+        let j = &mut self.requests[job];
         j.mark = sched.now();
         if j.holds_worker {
             j.holds_worker = false;
@@ -231,49 +298,37 @@ impl World {
     }
 
     /// After a successful fetch or write-through: store the key.
-    pub(super) fn cache_store(&mut self, job: u32, sched: &mut Scheduler<Event>) -> Next {
+    fn cache_store(&mut self, job: JobId, sched: &mut Scheduler<Event>) -> Next {
         let now = sched.now();
         let (c, node) = self.cache_of_job(job);
-        let j = &self.jobs[job];
+        let j = &self.requests[job];
         // The time spent blocked on the origin is the fetch's duration,
         // XFetch's delta.
         let (key, op, fetch) = (j.req.key, j.req.op, j.downstream_ns);
-        let cache = &mut self.caches[c as usize];
-        if op == Op::Fill && self.measuring {
+        let cache = &mut self.caches[c];
+        if op == Op::Fill && self.meter.measuring {
             cache.stats.fills += 1;
         }
         cache.insert(node, key, now, if op == Op::Read { fetch } else { 0 });
         Next::Finish(Ok(Answer::Done))
     }
 
-    /// A fetch this job led is over: answer everyone who waited on it.
-    pub(super) fn cache_release_waiters(&mut self, job: u32, outcome: super::Outcome, sched: &mut Scheduler<Event>) {
-        let (c, node) = self.cache_of_job(job);
-        let key = self.jobs[job].req.key;
-        let waiters = self.caches[c as usize].inflight[node as usize].remove(&key).unwrap_or_default();
-        for (w, generation) in waiters {
-            if self.jobs[w].generation == generation {
-                self.finish_job(w, outcome, sched);
-            }
-        }
-    }
-
     /// A write at a cache node, by write policy.
-    pub(super) fn cache_write(&mut self, job: u32, sched: &mut Scheduler<Event>) -> Next {
+    fn cache_write(&mut self, job: JobId, sched: &mut Scheduler<Event>) -> Next {
         let now = sched.now();
         let (c, node) = self.cache_of_job(job);
-        let key = self.jobs[job].req.key;
-        let cache = &mut self.caches[c as usize];
+        let key = self.requests[job].req.key;
+        let cache = &mut self.caches[c];
         match cache.write_policy {
             WritePolicySpec::WriteBehind => {
                 cache.insert(node, key, now, 0);
                 cache.buffered[node as usize] += 1;
-                if self.measuring {
+                if self.meter.measuring {
                     cache.stats.writes_buffered += 1;
                 }
-                let station = self.jobs[job].station;
+                let station = self.requests[job].station;
                 let epoch = cache.flush_epoch[node as usize];
-                sched.schedule_in(cache.flush_delay, Event::Flush { station, key, epoch });
+                sched.schedule_in(cache.flush_delay, Event::Cache(CacheEvent::Flush { station, key, epoch }));
                 Next::Finish(Ok(Answer::Done))
             }
             WritePolicySpec::WriteThrough | WritePolicySpec::Invalidate => {
@@ -284,28 +339,27 @@ impl World {
     }
 
     /// Drops a key (an invalidation, or the write-invalidate policy).
-    pub(super) fn cache_remove(&mut self, job: u32) -> Next {
+    fn cache_remove(&mut self, job: JobId) -> Next {
         let (c, node) = self.cache_of_job(job);
-        let j = &self.jobs[job];
-        let cache = &mut self.caches[c as usize];
+        let j = &self.requests[job];
+        let cache = &mut self.caches[c];
         cache.stores[node as usize].remove(j.req.key);
-        if j.req.op == Op::Invalidate && self.measuring {
+        if j.req.op == Op::Invalidate && self.meter.measuring {
             cache.stats.invalidations += 1;
         }
         Next::Finish(Ok(Answer::Done))
     }
 
     /// A write-behind write reaches the origin.
-    pub(super) fn on_flush(&mut self, station: u32, key: u64, epoch: u32, sched: &mut Scheduler<Event>) {
-        let svc = &self.services[self.stations[station as usize].service as usize];
-        let super::ServiceKind::Cache(c) = svc.kind else { return };
-        let node = (station - svc.first_station) as usize;
-        let cache = &mut self.caches[c as usize];
+    fn on_flush(&mut self, station: StationId, key: u64, epoch: u32, sched: &mut Scheduler<Event>) {
+        let Some((c, node)) = self.cache_node(station) else { return };
+        let node = node as usize;
+        let cache = &mut self.caches[c];
         if cache.flush_epoch[node] != epoch {
             return; // lost in a crash
         }
         cache.buffered[node] -= 1;
-        if self.measuring {
+        if self.meter.measuring {
             cache.stats.writes_flushed += 1;
         }
         let site = cache.origin_site;
@@ -313,11 +367,9 @@ impl World {
     }
 
     /// A background refresh came back.
-    pub(super) fn refreshed(&mut self, station: u32, key: u64, ok: bool, fetch: Time, now: Time) {
-        let svc = &self.services[self.stations[station as usize].service as usize];
-        let super::ServiceKind::Cache(c) = svc.kind else { return };
-        let node = station - svc.first_station;
-        let cache = &mut self.caches[c as usize];
+    pub(super) fn refreshed(&mut self, station: StationId, key: u64, ok: bool, fetch: Time, now: Time) {
+        let Some((c, node)) = self.cache_node(station) else { return };
+        let cache = &mut self.caches[c];
         cache.refreshing[node as usize].remove(&key);
         if ok {
             cache.insert(node, key, now, fetch);
@@ -325,12 +377,31 @@ impl World {
     }
 
     /// Loads a prewarm entry's keys into their nodes.
-    pub(super) fn on_prewarm(&mut self, c: u32, entry: u32, now: Time) {
-        let cache = &mut self.caches[c as usize];
+    fn on_prewarm(&mut self, c: CacheId, entry: u32, now: Time) {
+        let cache = &mut self.caches[c];
         let keys = std::mem::take(&mut cache.prewarm[entry as usize].1);
         for key in keys {
             let node = cache.node_of(key);
             cache.insert(node, key, now, 0);
+        }
+    }
+
+    /// Node `node` of cache `c` crashed: with its contents go its fetches
+    /// in flight (their waiters were at the node, and are lost with it).
+    pub(super) fn cache_crashed(&mut self, c: CacheId, node: u32) {
+        let cache = &mut self.caches[c];
+        cache.crash(node, self.meter.measuring);
+        if let Some(first) = cache.flights {
+            self.flights.clear(first.offset(node));
+        }
+    }
+
+    /// Schedules each cache's prewarm loads.
+    pub(super) fn first_prewarms(&self, sched: &mut Scheduler<Event>) {
+        for (cache, c) in self.caches.enumerate() {
+            for (e, (at, _)) in c.prewarm.iter().enumerate() {
+                sched.schedule(*at, Event::Cache(CacheEvent::Prewarm { cache, entry: e as u32 }));
+            }
         }
     }
 }

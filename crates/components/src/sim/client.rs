@@ -9,10 +9,27 @@ use tailsim_engine::rng::SimRng;
 use tailsim_engine::stats::LatencyHistogram;
 use tailsim_engine::time::{Time, from_nanos_f64};
 
+use tailsim_engine::scheduler::Scheduler;
+
+use super::ids::{ClientId, Id, RegionId, RouterId, SiteId};
+use super::policy::Limit;
+use super::request::{Answer, Op, Outcome, Owner, Req};
 use super::traffic::{KeySampler, RateProfile};
+use super::{Event, World};
 use crate::dist::{Dist, unit};
-use crate::result::ErrorCounts;
+use crate::result::{ErrorCounts, ErrorKind};
 use crate::spec::{ArrivalSpec, ClientSpec};
+
+/// Events of clients.
+#[derive(Copy, Clone, Debug)]
+pub enum ClientEvent {
+    /// An open-loop client's next candidate arrival (stale if the epoch moved).
+    Arrival { client: ClientId, epoch: u32 },
+    /// A closed-loop user finished thinking.
+    UserSend { client: ClientId, user: u32 },
+    /// An open-loop client switches burst or on/off state.
+    Modulate { client: ClientId },
+}
 
 /// Open-loop modulation: a two-state Markov chain.
 #[derive(Clone, Debug)]
@@ -35,12 +52,12 @@ pub struct Client {
     pub limiter: Option<super::policy::RateLimiter>,
     /// Its requests' end-to-end deadline.
     pub deadline: Option<Time>,
-    /// Index of the call site (target, link, timeout) of its requests.
-    pub site: u32,
+    /// The call site (target, link, timeout) of its requests.
+    pub site: SiteId,
     /// A router it sends through (its sites follow `site`, one per router
-    /// target), or `NONE`; and its region index, or `NONE`.
-    pub router: u32,
-    pub region: u32,
+    /// target), and its region.
+    pub router: Option<RouterId>,
+    pub region: Option<RegionId>,
     pub class: u16,
     pub write_fraction: f64,
     pub keys: KeySampler,
@@ -65,7 +82,7 @@ pub struct ClientStats {
 }
 
 impl Client {
-    pub fn new(name: String, site: u32, class: u16, spec: &ClientSpec, rng: SimRng) -> Self {
+    pub fn new(name: String, site: SiteId, class: u16, spec: &ClientSpec, rng: SimRng) -> Self {
         let looping = match spec.users {
             Some(users) => {
                 Loop::Closed { users, think: spec.think_time.as_ref().map(|d| Dist::new(d).expect("validated")) }
@@ -94,8 +111,8 @@ impl Client {
             limiter: spec.rate_limit.as_ref().map(super::policy::RateLimiter::new),
             deadline: spec.deadline.map(|d| d.0),
             site,
-            router: super::NONE,
-            region: super::NONE,
+            router: None,
+            region: None,
             class,
             write_fraction: spec.write_fraction,
             keys: KeySampler::new(spec),
@@ -207,10 +224,128 @@ impl Client {
 
     /// The attributes of a new request.
     #[inline]
-    pub fn new_request(&mut self, now: Time) -> super::Req {
+    pub fn new_request(&mut self, now: Time) -> Req {
         let key = self.keys.sample(&mut self.rng, now);
         let write = self.write_fraction > 0.0 && unit(&mut self.rng) < self.write_fraction;
-        let op = if write { super::Op::Write } else { super::Op::Read };
-        super::Req { key, class: self.class, op, ..Default::default() }
+        let op = if write { Op::Write } else { Op::Read };
+        Req { key, class: self.class, op, ..Default::default() }
+    }
+
+    /// Records a request's outcome (it was born after warm-up).
+    fn record(&mut self, latency: Time, net: Time, outcome: Outcome) {
+        let s = &mut self.stats;
+        match outcome {
+            Ok(answer) => {
+                s.ok += 1;
+                match answer {
+                    Answer::Stale => s.stale += 1,
+                    Answer::Fallback => s.fallback += 1,
+                    Answer::Done | Answer::Miss => {}
+                }
+                s.latency_ok.record(latency);
+                s.network_sum += net as u128;
+            }
+            Err(kind) => {
+                s.errors.add(kind);
+                s.latency_err.record(latency);
+            }
+        }
+    }
+}
+
+impl World {
+    pub(super) fn on_client_event(&mut self, e: ClientEvent, sched: &mut Scheduler<Event>) {
+        match e {
+            ClientEvent::Arrival { client, epoch } => {
+                let now = sched.now();
+                let c = &mut self.clients[client];
+                if epoch != c.epoch() {
+                    return; // superseded by a state switch
+                }
+                if let Some(gap) = c.next_gap(now) {
+                    sched.schedule_in(gap, Event::Client(ClientEvent::Arrival { client, epoch }));
+                }
+                if c.accept(now) {
+                    self.send_request(client, None, sched);
+                }
+            }
+            ClientEvent::UserSend { client, user } => self.send_request(client, Some(user), sched),
+            ClientEvent::Modulate { client } => {
+                let now = sched.now();
+                let c = &mut self.clients[client];
+                if let Some(sojourn) = c.switch_state() {
+                    sched.schedule_in(sojourn, Event::Client(ClientEvent::Modulate { client }));
+                }
+                // Arrivals are memoryless: restart them in the new state.
+                if let Some(gap) = c.next_gap(now) {
+                    let epoch = c.epoch();
+                    sched.schedule_in(gap, Event::Client(ClientEvent::Arrival { client, epoch }));
+                }
+            }
+        }
+    }
+
+    /// A client (or closed-loop user) sends a request.
+    fn send_request(&mut self, client: ClientId, user: Option<u32>, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        let measuring = self.meter.counts(now);
+        let c = &mut self.clients[client];
+        if measuring {
+            c.stats.sent += 1;
+        }
+        self.requests.born += 1;
+        if let Some(l) = &mut c.limiter
+            && l.check(now) != Limit::Pass
+        {
+            // Refused before it left: it fails at once.
+            self.requests.settled += 1;
+            if measuring {
+                self.record_client(client, 0, 0, Err(ErrorKind::RateLimited));
+            }
+            if let Some(user) = user {
+                let think = self.clients[client].think();
+                sched.schedule_in(think.max(1), Event::Client(ClientEvent::UserSend { client, user }));
+            }
+            return;
+        }
+        let mut req = c.new_request(now);
+        req.origin = ((client.index() as u64) << 32) | user.unwrap_or(u32::MAX) as u64;
+        if let Some(d) = c.deadline {
+            req.deadline = now.saturating_add(d);
+        }
+        let mut site = c.site;
+        if let Some(r) = c.router {
+            site = site.offset(self.control.routers[r].choose(c.region, now, measuring));
+        }
+        let call = self.new_call(site, Owner::Client { client, user }, req, sched);
+        self.start_attempt(call, None, true, sched);
+    }
+
+    /// A client request settled with `outcome`.
+    pub(super) fn client_answered(
+        &mut self,
+        client: ClientId,
+        user: Option<u32>,
+        born: Time,
+        net: Time,
+        outcome: Outcome,
+        sched: &mut Scheduler<Event>,
+    ) {
+        self.requests.settled += 1;
+        if self.meter.counts(born) {
+            self.record_client(client, sched.now() - born, net, outcome);
+        }
+        if let Some(user) = user {
+            let think = self.clients[client].think();
+            sched.schedule_in(think, Event::Client(ClientEvent::UserSend { client, user }));
+        }
+    }
+
+    fn record_client(&mut self, client: ClientId, latency: Time, net: Time, outcome: Outcome) {
+        self.clients[client].record(latency, net, outcome);
+        match outcome {
+            Ok(_) => self.meter.window_ok(latency),
+            Err(_) => self.meter.window_error(),
+        }
     }
 }

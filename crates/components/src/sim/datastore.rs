@@ -15,8 +15,33 @@ use tailsim_engine::rng::{SimRng, splitmix64};
 use tailsim_engine::stats::LatencyHistogram;
 use tailsim_engine::time::Time;
 
-use super::{Op, Req};
+use tailsim_engine::scheduler::Scheduler;
+
+use super::ids::{CallId, DatastoreId, JobId, ServiceId, SiteId, StationId};
+use super::request::{Op, Outcome, Owner, Req};
+use super::service::{Next, ServiceKind};
+use super::{Event, World};
+use crate::result::{DatastoreResult, ShardResult};
 use crate::spec::{DatastoreSpec, PartitionSpec, ReadPolicySpec};
+
+/// A datastore node's own handler steps.
+#[derive(Copy, Clone, Debug)]
+pub enum DatastoreStep {
+    /// Primary: record the write's version.
+    Commit,
+    /// Primary: send the write to the shard's replicas; wait for `needed`
+    /// of them.
+    Replicate { needed: u32 },
+    /// Replica: record that the write is applied.
+    Apply,
+}
+
+/// Events of datastores.
+#[derive(Copy, Clone, Debug)]
+pub enum DatastoreEvent {
+    /// A shard promotes a replica after its primary crashed.
+    Promote { datastore: DatastoreId, shard: u32 },
+}
 
 enum Partition {
     Hash,
@@ -99,7 +124,7 @@ pub struct DatastoreStats {
 pub struct Datastore {
     pub name: String,
     /// The runtime service holding its stations.
-    pub service: u32,
+    pub service: ServiceId,
     pub shards: u32,
     /// Nodes per shard: the primary and its replicas.
     pub nodes: u32,
@@ -113,7 +138,7 @@ pub struct Datastore {
     own_writes: HashMap<u64, (u64, Time)>,
     versions: HashMap<u64, Versions>,
     /// The call site replication uses.
-    pub replication_site: u32,
+    pub replication_site: SiteId,
     /// Each shard's current primary (a node index).
     primary_of: Vec<u32>,
     /// Writes sent to each node (shard * nodes + node) and not yet applied.
@@ -141,7 +166,7 @@ fn hash(x: u64) -> u64 {
 }
 
 impl Datastore {
-    pub fn new(name: String, service: u32, spec: &DatastoreSpec, replication_site: u32, rng: SimRng) -> Self {
+    pub fn new(name: String, service: ServiceId, spec: &DatastoreSpec, replication_site: SiteId, rng: SimRng) -> Self {
         Self {
             name,
             service,
@@ -220,10 +245,9 @@ impl Datastore {
         }
     }
 
-    /// The replicas of `shard` (every node but the primary), as node indices.
-    pub fn replicas_of(&self, shard: u32) -> impl Iterator<Item = u32> + '_ {
-        let primary = self.primary_of[shard as usize];
-        (0..self.nodes).filter(move |&n| n != primary)
+    /// The current primary of `shard` (a node index).
+    pub fn primary_of(&self, shard: u32) -> u32 {
+        self.primary_of[shard as usize]
     }
 
     /// The primary of `shard` committed a write of `key` by session
@@ -349,63 +373,167 @@ impl Datastore {
     }
 }
 
-impl super::World {
-    fn datastore_of_job(&self, job: u32) -> (u32, u32) {
-        let j = &self.jobs[job];
-        let svc = &self.services[self.stations[j.station as usize].service as usize];
-        let super::ServiceKind::Datastore(d) = svc.kind else { unreachable!("a datastore step at a datastore node") };
-        (d, j.station - svc.first_station)
+impl World {
+    fn datastore_of_job(&self, job: JobId) -> (DatastoreId, u32) {
+        let station = self.requests[job].station;
+        let svc = &self.services[self.stations[station].service];
+        let ServiceKind::Datastore(d) = svc.kind else { unreachable!("a datastore step at a datastore node") };
+        (d, svc.local(station))
+    }
+
+    pub(super) fn datastore_step(&mut self, job: JobId, step: DatastoreStep, sched: &mut Scheduler<Event>) -> Next {
+        match step {
+            DatastoreStep::Commit => self.commit(job, sched.now()),
+            DatastoreStep::Replicate { needed } => self.replicate(job, needed, sched),
+            DatastoreStep::Apply => self.apply(job),
+        }
+    }
+
+    pub(super) fn on_datastore_event(&mut self, e: DatastoreEvent) {
+        match e {
+            DatastoreEvent::Promote { datastore, shard } => {
+                let first = self.services[self.datastores[datastore].service].first_station;
+                let stations = &self.stations;
+                let ds = &mut self.datastores[datastore];
+                let base = first.offset(shard * ds.nodes);
+                ds.promote(shard, |node| !stations[base.offset(node)].down, self.meter.measuring);
+            }
+        }
+    }
+
+    /// The node a call to datastore `d` (runtime service `s`) goes to: a
+    /// split hot key becomes one of its sub-keys, the key picks the shard,
+    /// the read policy the node.
+    pub(super) fn datastore_route(&mut self, d: DatastoreId, s: ServiceId, call: CallId, now: Time) -> StationId {
+        let first = self.services[s].first_station;
+        let req = self.requests[call].req;
+        let ds = &mut self.datastores[d];
+        let key = if req.op == Op::Replicate { req.key } else { ds.effective_key(req.key) };
+        self.requests[call].req.key = key;
+        let shard = ds.shard_of(key);
+        let base = first.offset(shard * ds.nodes);
+        let stations = &self.stations;
+        let node = ds.node_for(shard, &req, now, |n| stations[base.offset(n)].stats.present.value());
+        base.offset(node)
+    }
+
+    /// Whether a request reaching datastore `d` still counts: a replication
+    /// message whose primary crashed before shipping it never arrives.
+    pub(super) fn replication_arrives(&self, d: DatastoreId, job: JobId) -> bool {
+        let j = &self.requests[job];
+        if j.req.op != Op::Replicate {
+            return true;
+        }
+        let ds = &self.datastores[d];
+        let shard = self.services[ds.service].local(j.station) / ds.nodes;
+        ds.still_shipping(shard, j.req.origin as u32)
+    }
+
+    /// A measured job at node `local` of datastore `d` finished.
+    pub(super) fn datastore_served(&mut self, d: DatastoreId, job: JobId, local: u32, outcome: Outcome, now: Time) {
+        let j = &self.requests[job];
+        if j.req.op == Op::Replicate {
+            return;
+        }
+        let ds = &mut self.datastores[d];
+        ds.stats.shard_response[(local / ds.nodes) as usize].record(now - j.arrived);
+        if j.req.op == Op::Read && outcome.is_ok() {
+            ds.read_served(j.req.key, local, now, self.meter.measuring, j.req.origin);
+        }
     }
 
     /// The primary commits a write.
-    pub(super) fn commit(&mut self, job: u32, now: Time) -> super::Next {
+    fn commit(&mut self, job: JobId, now: Time) -> Next {
         let (d, local) = self.datastore_of_job(job);
-        let (key, origin) = (self.jobs[job].req.key, self.jobs[job].req.origin);
-        let ds = &mut self.datastores[d as usize];
+        let (key, origin) = (self.requests[job].req.key, self.requests[job].req.origin);
+        let ds = &mut self.datastores[d];
         ds.commit(key, local / ds.nodes, now, origin);
-        super::Next::Continue
+        Next::Continue
     }
 
     /// The primary sends the write to its shard's replicas.
-    pub(super) fn replicate(
-        &mut self,
-        job: u32,
-        needed: u32,
-        sched: &mut tailsim_engine::scheduler::Scheduler<super::Event>,
-    ) -> super::Next {
+    fn replicate(&mut self, job: JobId, needed: u32, sched: &mut Scheduler<Event>) -> Next {
         let (d, local) = self.datastore_of_job(job);
-        let ds = &self.datastores[d as usize];
-        let shard = local / ds.nodes;
-        let replicas: Vec<u32> = ds.replicas_of(shard).collect();
-        if replicas.is_empty() {
-            return super::Next::Continue;
+        let ds = &self.datastores[d];
+        if ds.nodes == 1 {
+            return Next::Continue;
         }
+        let shard = local / ds.nodes;
+        let primary = ds.primary_of(shard);
         let (site, nodes) = (ds.replication_site, ds.nodes);
-        let first = self.jobs[job].station - local;
-        self.jobs[job].req.version = sched.now();
+        let first = self.services[ds.service].first_station;
+        let j = &mut self.requests[job];
+        j.req.version = sched.now();
         // Replication messages carry the shard's shipping epoch in `origin`.
-        self.jobs[job].req.origin = ds.shipping_epoch(shard) as u64;
-        self.block(job, replicas.len() as u32, needed, sched);
-        let j = &mut self.jobs[job];
-        let owner = super::Owner::Job { job, generation: j.generation };
+        j.req.origin = ds.shipping_epoch(shard) as u64;
+        self.block(job, nodes - 1, needed, sched);
+        let j = &mut self.requests[job];
+        let owner = Owner::Job { job, generation: j.generation };
         let req = j.req;
         if needed == 0 {
             j.generation = j.generation.wrapping_add(1);
         }
-        for node in replicas {
+        for node in (0..nodes).filter(|&n| n != primary) {
             let target = shard * nodes + node;
-            self.datastores[d as usize].replication_sent(target);
+            self.datastores[d].replication_sent(target);
             let call = self.new_call(site, owner, req, sched);
-            self.start_attempt(call, first + target, false, sched);
+            self.start_attempt(call, Some(first.offset(target)), false, sched);
         }
-        if needed == 0 { super::Next::Continue } else { super::Next::Wait }
+        if needed == 0 { Next::Continue } else { Next::Wait }
     }
 
     /// A replica has applied a write.
-    pub(super) fn apply(&mut self, job: u32) -> super::Next {
+    fn apply(&mut self, job: JobId) -> Next {
         let (d, local) = self.datastore_of_job(job);
-        let req = self.jobs[job].req;
-        self.datastores[d as usize].apply(req.key, local, req.version);
-        super::Next::Continue
+        let req = self.requests[job].req;
+        self.datastores[d].apply(req.key, local, req.version);
+        Next::Continue
+    }
+
+    /// Node `local` of datastore `d` crashed: if it was a primary, its
+    /// shard fails over (when the datastore says so).
+    pub(super) fn datastore_crashed(&mut self, d: DatastoreId, local: u32, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        let ds = &mut self.datastores[d];
+        if let Some(delay) = ds.primary_crashed(local, now) {
+            let shard = local / ds.nodes;
+            sched.schedule_in(delay, Event::Datastore(DatastoreEvent::Promote { datastore: d, shard }));
+        }
+    }
+
+    /// What each datastore measured.
+    pub(super) fn datastore_results(&mut self, end: Time) -> Vec<DatastoreResult> {
+        let stations = &self.stations;
+        let services = &self.services;
+        self.datastores
+            .iter_mut()
+            .map(|d| {
+                let svc = &services[d.service];
+                let workers = svc.workers as f64;
+                let shards = (0..d.shards)
+                    .map(|shard| {
+                        let nodes = stations.slice(svc.station(shard * d.nodes), d.nodes);
+                        ShardResult {
+                            arrivals: nodes.iter().map(|st| st.stats.arrivals).sum(),
+                            primary_utilisation: nodes[0].stats.busy.mean(end) / workers,
+                            utilisation: nodes.iter().map(|st| st.stats.busy.mean(end)).sum::<f64>()
+                                / (workers * d.nodes as f64),
+                            response: std::mem::take(&mut d.stats.shard_response[shard as usize]),
+                        }
+                    })
+                    .collect();
+                DatastoreResult {
+                    name: d.name.clone(),
+                    shards,
+                    reads: d.stats.reads,
+                    replica_reads: d.stats.replica_reads,
+                    stale_reads: d.stats.stale_reads,
+                    own_stale_reads: d.stats.own_stale_reads,
+                    stale_age: std::mem::take(&mut d.stats.stale_age),
+                    lost_writes: d.stats.lost_writes,
+                    rpo_max: d.stats.rpo_max,
+                }
+            })
+            .collect()
     }
 }

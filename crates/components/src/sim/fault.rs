@@ -7,10 +7,20 @@ use tailsim_engine::rng::SimRng;
 use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::time::{Time, from_nanos_f64};
 
-use super::{Event, NONE, ServiceKind, World};
+use super::call::CallEvent;
+use super::ids::{AttemptId, FaultId, Id, LinkId, StationId};
+use super::service::ServiceKind;
+use super::{Event, World};
 use crate::dist::{Dist, unit};
 use crate::result::{ErrorKind, FaultWindow};
 use crate::spec::{CrashModeSpec, FaultKindSpec, FaultTimingSpec};
+
+/// Events of faults.
+#[derive(Copy, Clone, Debug)]
+pub enum FaultEvent {
+    Start { fault: FaultId },
+    End { fault: FaultId },
+}
 
 /// When a fault is active.
 pub enum Timing {
@@ -29,8 +39,8 @@ pub enum Timing {
 pub struct Fault {
     pub kind: FaultKindSpec,
     pub label: String,
-    pub stations: Vec<u32>,
-    pub links: Vec<u32>,
+    pub stations: Vec<StationId>,
+    pub links: Vec<LinkId>,
     pub timing: Timing,
     pub factor: f64,
     pub delay: Option<Dist>,
@@ -105,9 +115,16 @@ pub fn blackhole(mode: CrashModeSpec) -> bool {
 }
 
 impl World {
-    pub(super) fn on_fault_start(&mut self, f: u32, sched: &mut Scheduler<Event>) {
+    pub(super) fn on_fault_event(&mut self, e: FaultEvent, sched: &mut Scheduler<Event>) {
+        match e {
+            FaultEvent::Start { fault } => self.on_fault_start(fault, sched),
+            FaultEvent::End { fault } => self.on_fault_end(fault, sched),
+        }
+    }
+
+    fn on_fault_start(&mut self, f: FaultId, sched: &mut Scheduler<Event>) {
         let now = sched.now();
-        let fault = &mut self.faults[f as usize];
+        let fault = &mut self.control.faults[f];
         if fault.active {
             return;
         }
@@ -117,26 +134,26 @@ impl World {
             Timing::Scheduled { duration, .. } => duration,
             Timing::Random { mttr, .. } => fault.draw(mttr),
         };
-        sched.schedule_in(down_for, Event::FaultEnd { fault: f });
+        sched.schedule_in(down_for, Event::Fault(FaultEvent::End { fault: f }));
         let (kind, factor, probability, blackhole) = (fault.kind, fault.factor, fault.probability, fault.blackhole);
         let stations = fault.stations.clone();
         let links = fault.links.clone();
         for &st in &stations {
-            let s = &mut self.stations[st as usize];
+            let s = &mut self.stations[st];
             match kind {
                 FaultKindSpec::Crash => {
                     s.blackhole = blackhole;
                     self.crash(st, sched);
                 }
                 FaultKindSpec::Slowdown => s.slow *= factor,
-                FaultKindSpec::Latency => s.delay_fault = f,
+                FaultKindSpec::Latency => s.delay_fault = Some(f),
                 FaultKindSpec::Error => s.failure += probability,
                 FaultKindSpec::Partition | FaultKindSpec::Loss => {}
             }
         }
         for &l in &links {
-            let delay = self.faults[f as usize].delay.clone();
-            let link = &mut self.links[l as usize];
+            let delay = self.control.faults[f].delay.clone();
+            let link = &mut self.links[l];
             match kind {
                 FaultKindSpec::Partition => link.cut += 1,
                 FaultKindSpec::Loss => link.extra_loss += probability,
@@ -146,36 +163,41 @@ impl World {
         }
     }
 
-    pub(super) fn on_fault_end(&mut self, f: u32, sched: &mut Scheduler<Event>) {
+    fn on_fault_end(&mut self, f: FaultId, sched: &mut Scheduler<Event>) {
         let now = sched.now();
-        let fault = &mut self.faults[f as usize];
+        let fault = &mut self.control.faults[f];
         if !fault.active {
             return;
         }
         fault.active = false;
-        self.fault_windows.push(FaultWindow { start: fault.since, end: now, label: fault.label.clone(), rto: None });
+        self.meter.fault_windows.push(FaultWindow {
+            start: fault.since,
+            end: now,
+            label: fault.label.clone(),
+            rto: None,
+        });
         if let Timing::Random { mtbf, .. } = fault.timing {
             let up = fault.draw(mtbf);
-            sched.schedule_in(up, Event::FaultStart { fault: f });
+            sched.schedule_in(up, Event::Fault(FaultEvent::Start { fault: f }));
         }
         let (kind, factor, probability) = (fault.kind, fault.factor, fault.probability);
         let stations = fault.stations.clone();
         let links = fault.links.clone();
         for &st in &stations {
-            let s = &mut self.stations[st as usize];
+            let s = &mut self.stations[st];
             match kind {
                 FaultKindSpec::Crash => {
                     s.down = false;
                     self.recovered(st);
                 }
                 FaultKindSpec::Slowdown => s.slow /= factor,
-                FaultKindSpec::Latency => s.delay_fault = NONE,
+                FaultKindSpec::Latency => s.delay_fault = None,
                 FaultKindSpec::Error => s.failure = (s.failure - probability).max(0.0),
                 FaultKindSpec::Partition | FaultKindSpec::Loss => {}
             }
         }
         for &l in &links {
-            let link = &mut self.links[l as usize];
+            let link = &mut self.links[l];
             match kind {
                 FaultKindSpec::Partition => link.cut -= 1,
                 FaultKindSpec::Loss => link.extra_loss = (link.extra_loss - probability).max(0.0),
@@ -187,114 +209,95 @@ impl World {
 
     /// A station goes down: everything present is lost; callers hear of it
     /// at once (refuse) or never (blackhole).
-    fn crash(&mut self, station: u32, sched: &mut Scheduler<Event>) {
+    fn crash(&mut self, station: StationId, sched: &mut Scheduler<Event>) {
         let now = sched.now();
-        let st = &mut self.stations[station as usize];
+        let st = &mut self.stations[station];
         st.down = true;
         st.epoch = st.epoch.wrapping_add(1);
         let queued = st.queue.drain().len() as u64;
         for _ in 0..queued {
             st.stats.queued.decrement(now);
-            self.queued_total.decrement(now);
+            self.meter.queued_total.decrement(now);
         }
-        let st = &mut self.stations[station as usize];
+        let st = &mut self.stations[station];
         st.busy = 0;
         st.stats.busy.set(now, 0);
         let lost = std::mem::take(&mut st.present);
-        if self.measuring {
+        if self.meter.measuring {
             st.stats.crashed += lost.len() as u64;
         }
         let refuse = !st.blackhole;
         for job in lost {
-            let j = &mut self.jobs[job];
-            j.slot = NONE;
+            let j = &mut self.requests[job];
+            j.slot = None;
             let (attempt, generation) = (j.attempt, j.attempt_generation);
-            self.stations[station as usize].stats.present.decrement(now);
+            self.stations[station].stats.present.decrement(now);
             self.account_presence(job, now);
             // A cache job leading a fetch takes its waiters down with it.
-            self.jobs[job].leads_fetch = false;
-            self.free_job_crashed(job);
+            self.requests[job].leads = None;
+            self.requests.free_job(job);
             if refuse {
                 self.reply_crashed(attempt, generation, sched);
             }
         }
-        self.crash_component_state(station, sched);
-    }
-
-    fn free_job_crashed(&mut self, job: u32) {
-        let j = &mut self.jobs[job];
-        j.generation = j.generation.wrapping_add(1);
-        self.jobs.remove(job);
+        let svc = &self.services[self.stations[station].service];
+        let local = svc.local(station);
+        match svc.kind {
+            ServiceKind::Plain | ServiceKind::Queue(_) => {}
+            ServiceKind::Cache(c) => self.cache_crashed(c, local),
+            ServiceKind::Datastore(d) => self.datastore_crashed(d, local, sched),
+        }
     }
 
     /// Tells an attempt its station crashed, over the link (it may be lost).
-    fn reply_crashed(&mut self, attempt: u32, generation: u32, sched: &mut Scheduler<Event>) {
-        let a = &self.attempts[attempt];
+    fn reply_crashed(&mut self, attempt: AttemptId, generation: u32, sched: &mut Scheduler<Event>) {
+        let a = &self.requests[attempt];
         if a.generation != generation {
             return;
         }
-        let link = self.sites[self.calls[a.call].site as usize].link;
-        match self.links[link as usize].transit_back() {
-            None => self.attempts[attempt].lost = true,
+        let link = self.sites[self.requests[a.call].site].link;
+        match self.links[link].transit_back() {
+            None => self.requests[attempt].lost = true,
             Some(0) => self.attempt_done(attempt, generation, Err(ErrorKind::Crashed), sched),
-            Some(d) => sched.schedule_in(d, Event::Reply { attempt, generation, outcome: Err(ErrorKind::Crashed) }),
-        }
-    }
-
-    /// What a crash does to a cache node or a datastore primary.
-    fn crash_component_state(&mut self, station: u32, sched: &mut Scheduler<Event>) {
-        let now = sched.now();
-        let svc = &self.services[self.stations[station as usize].service as usize];
-        let local = station - svc.first_station;
-        match svc.kind {
-            ServiceKind::Plain | ServiceKind::Queue(_) => {}
-            ServiceKind::Cache(c) => self.caches[c as usize].crash(local, self.measuring),
-            ServiceKind::Datastore(d) => {
-                let ds = &mut self.datastores[d as usize];
-                if let Some(delay) = ds.primary_crashed(local, now) {
-                    let shard = local / ds.nodes;
-                    sched.schedule_in(delay, Event::Promote { datastore: d, shard });
-                }
+            Some(d) => {
+                let outcome = Err(ErrorKind::Crashed);
+                sched.schedule_in(d, Event::Call(CallEvent::Reply { attempt, generation, outcome }))
             }
         }
     }
 
     /// A crashed station is back, empty.
-    fn recovered(&mut self, station: u32) {
-        let svc = &self.services[self.stations[station as usize].service as usize];
+    fn recovered(&mut self, station: StationId) {
+        let svc = &self.services[self.stations[station].service];
         if let ServiceKind::Datastore(d) = svc.kind {
-            let local = station - svc.first_station;
-            self.datastores[d as usize].node_recovered(local);
+            let local = svc.local(station);
+            self.datastores[d].node_recovered(local);
         }
-    }
-
-    /// A datastore shard promotes a replica after its primary failed.
-    pub(super) fn on_promote(&mut self, d: u32, shard: u32, _sched: &mut Scheduler<Event>) {
-        let first = self.services[self.datastores[d as usize].service as usize].first_station;
-        let stations = &self.stations;
-        let ds = &mut self.datastores[d as usize];
-        let base = first + shard * ds.nodes;
-        ds.promote(shard, |node| !stations[(base + node) as usize].down, self.measuring);
     }
 
     /// The extra reply delay injected at a station, if a latency fault is on.
-    pub(super) fn injected_delay(&mut self, station: u32) -> Time {
-        let f = self.stations[station as usize].delay_fault;
-        if f == NONE {
-            return 0;
-        }
-        let fault = &mut self.faults[f as usize];
+    pub(super) fn injected_delay(&mut self, station: StationId) -> Time {
+        let Some(f) = self.stations[station].delay_fault else { return 0 };
+        let fault = &mut self.control.faults[f];
         fault.delay.as_ref().map_or(0, |d| d.sample(&mut fault.rng))
+    }
+
+    /// Schedules each fault's first start.
+    pub(super) fn first_faults(&mut self, sched: &mut Scheduler<Event>) {
+        for (i, fault) in self.control.faults.iter_mut().enumerate() {
+            let at = fault.first_start();
+            sched.schedule(at, Event::Fault(FaultEvent::Start { fault: FaultId::new(i) }));
+        }
     }
 
     /// Closes the windows of faults still active at the end of the run.
     pub(super) fn close_fault_windows(&mut self, end: Time) {
-        for f in &mut self.faults {
+        for f in &mut self.control.faults {
             if f.active {
-                self.fault_windows.push(FaultWindow { start: f.since, end, label: f.label.clone(), rto: None });
+                self.meter.fault_windows.push(FaultWindow { start: f.since, end, label: f.label.clone(), rto: None });
             }
         }
-        self.fault_windows.sort_by_key(|w| (w.start, w.end));
+        self.meter.fault_windows.sort_by_key(|w| (w.start, w.end));
     }
 }
 

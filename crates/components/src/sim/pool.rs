@@ -8,13 +8,92 @@ use std::collections::VecDeque;
 use tailsim_engine::stats::TimeWeighted;
 use tailsim_engine::time::Time;
 
+use super::ids::{AttemptId, IdVec, PoolId};
+use crate::result::PoolResult;
+
+/// The pools of one pooled call site: one per (calling replica, target
+/// node), reported together.
+pub struct PoolGroup {
+    pub caller: String,
+    pub target: String,
+    pub first: PoolId,
+    pub count: u32,
+}
+
+/// Every connection pool, and how they group by call site.
+#[derive(Default)]
+pub struct Pools {
+    pools: IdVec<PoolId, Pool>,
+    groups: Vec<PoolGroup>,
+}
+
+impl Pools {
+    /// Adds `count` pools of `size` connections for one call site; returns
+    /// the first.
+    pub fn add_group(&mut self, caller: &str, target: &str, count: u32, size: u32, acquire_timeout: Time) -> PoolId {
+        let first = self.pools.next_id();
+        self.groups.push(PoolGroup { caller: caller.to_string(), target: target.to_string(), first, count });
+        for _ in 0..count {
+            self.pools.push(Pool::new(size, acquire_timeout));
+        }
+        first
+    }
+
+    pub fn reset(&mut self, now: Time) {
+        for p in &mut self.pools {
+            p.reset(now);
+        }
+    }
+
+    /// One result per pooled call site.
+    pub fn results(&self, end: Time) -> Vec<PoolResult> {
+        self.groups
+            .iter()
+            .map(|g| {
+                let pools = self.pools.slice(g.first, g.count);
+                let size = pools.first().map_or(0, |p| p.size);
+                let in_use: f64 = pools.iter().map(|p| p.stats.busy.mean(end)).sum();
+                PoolResult {
+                    caller: g.caller.clone(),
+                    target: g.target.clone(),
+                    pools: g.count,
+                    size,
+                    in_use_mean: in_use,
+                    utilisation: in_use / (size as f64 * g.count as f64).max(1.0),
+                    waiting_mean: pools.iter().map(|p| p.stats.waiting.mean(end)).sum(),
+                    max_waiting: pools.iter().map(|p| p.stats.waiting.max()).max().unwrap_or(0),
+                    acquired: pools.iter().map(|p| p.stats.acquired).sum(),
+                    waited: pools.iter().map(|p| p.stats.waited).sum(),
+                    wait_sum_ns: pools.iter().map(|p| p.stats.wait_sum).sum(),
+                    timeouts: pools.iter().map(|p| p.stats.timeouts).sum(),
+                }
+            })
+            .collect()
+    }
+}
+
+impl std::ops::Index<PoolId> for Pools {
+    type Output = Pool;
+    #[inline]
+    fn index(&self, i: PoolId) -> &Pool {
+        &self.pools[i]
+    }
+}
+
+impl std::ops::IndexMut<PoolId> for Pools {
+    #[inline]
+    fn index_mut(&mut self, i: PoolId) -> &mut Pool {
+        &mut self.pools[i]
+    }
+}
+
 pub struct Pool {
     pub size: u32,
     pub in_use: u32,
     pub acquire_timeout: Time,
-    /// Calls waiting: (call, generation, since). Stale entries (the call
-    /// settled meanwhile) are skipped when a connection frees up.
-    pub waiting: VecDeque<(u32, u32, Time)>,
+    /// Attempts waiting: (attempt, generation, since). Stale entries (the
+    /// attempt ended meanwhile) are skipped when a connection frees up.
+    pub waiting: VecDeque<(AttemptId, u32, Time)>,
     pub stats: PoolStats,
 }
 
@@ -62,9 +141,9 @@ impl Pool {
         }
     }
 
-    /// Queues a call for the next free connection.
-    pub fn wait(&mut self, call: u32, generation: u32, now: Time) {
-        self.waiting.push_back((call, generation, now));
+    /// Queues an attempt for the next free connection.
+    pub fn wait(&mut self, attempt: AttemptId, generation: u32, now: Time) {
+        self.waiting.push_back((attempt, generation, now));
         self.stats.waiting.increment(now);
     }
 

@@ -20,9 +20,79 @@ use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::stats::{LatencyHistogram, TimeWeighted};
 use tailsim_engine::time::Time;
 
-use super::{Answer, Event, NONE, Next, Outcome, Owner, Req, Slab, World};
+use super::ids::{DeliveryId, IdVec, JobId, QueueId, ServiceId, SiteId};
+use super::request::{Answer, Outcome, Owner, Req};
+use super::service::Next;
+use super::slab::Slab;
+use super::{Event, World};
 use crate::result::{ErrorKind, GroupResult, QueueResult};
 use crate::spec::QueueSpec;
+
+/// A queue's own handler step.
+#[derive(Copy, Clone, Debug)]
+pub enum QueueStep {
+    /// Store the message in every consumer group.
+    Enqueue,
+}
+
+/// Events of queues.
+#[derive(Copy, Clone, Debug)]
+pub enum QueueEvent {
+    /// A failed message's visibility timeout ran out.
+    Redeliver { queue: QueueId, slot: DeliveryId },
+}
+
+/// Every message queue, and the messages waiting in all of them (for the
+/// runaway guard).
+#[derive(Default)]
+pub struct Queues {
+    queues: IdVec<QueueId, MessageQueue>,
+    pub backlog: usize,
+}
+
+impl Queues {
+    pub fn push(&mut self, q: MessageQueue) -> QueueId {
+        self.queues.push(q)
+    }
+
+    pub fn next_id(&self) -> QueueId {
+        self.queues.next_id()
+    }
+
+    pub fn reset(&mut self, now: Time) {
+        for q in &mut self.queues {
+            q.reset(now);
+        }
+    }
+
+    /// The backlog columns of the time series: per group, mean depth and
+    /// oldest age.
+    pub fn window(&mut self, now: Time) -> Vec<(f64, f64)> {
+        self.queues.iter_mut().flat_map(|q| q.window(now)).collect()
+    }
+
+    /// The names of the backlog columns.
+    pub fn backlog_names(&self) -> Vec<String> {
+        self.queues.iter().flat_map(|q| q.groups.iter().map(move |g| format!("{}/{}", q.name, g.name))).collect()
+    }
+
+    pub fn results(&self, end: Time) -> Vec<QueueResult> {
+        self.queues.iter().map(|q| q.result(end)).collect()
+    }
+}
+
+impl std::ops::Index<QueueId> for Queues {
+    type Output = MessageQueue;
+    fn index(&self, i: QueueId) -> &MessageQueue {
+        &self.queues[i]
+    }
+}
+
+impl std::ops::IndexMut<QueueId> for Queues {
+    fn index_mut(&mut self, i: QueueId) -> &mut MessageQueue {
+        &mut self.queues[i]
+    }
+}
 
 #[derive(Copy, Clone, Debug)]
 struct Message {
@@ -41,8 +111,8 @@ struct InFlight {
 pub struct Group {
     pub name: String,
     /// The consumer service, and the call site deliveries use.
-    pub consumer: u32,
-    pub site: u32,
+    pub consumer: ServiceId,
+    pub site: SiteId,
     concurrency: Option<u32>,
     waiting: VecDeque<Message>,
     in_flight: u32,
@@ -70,13 +140,13 @@ pub struct MessageQueue {
     retention: Option<Time>,
     capacity: usize,
     pub groups: Vec<Group>,
-    in_flight: Slab<InFlight>,
+    in_flight: Slab<DeliveryId, InFlight>,
     rejected: u64,
 }
 
 impl MessageQueue {
     /// `groups` gives each group's name, consumer service and call site.
-    pub fn new(name: String, spec: &QueueSpec, groups: Vec<(String, u32, u32)>) -> Self {
+    pub fn new(name: String, spec: &QueueSpec, groups: Vec<(String, ServiceId, SiteId)>) -> Self {
         let groups = groups
             .into_iter()
             .map(|(name, consumer, site)| Group {
@@ -102,7 +172,7 @@ impl MessageQueue {
     }
 
     /// Messages waiting in the groups consumed by `service`.
-    pub fn waiting_for(&self, service: u32) -> u64 {
+    pub fn waiting_for(&self, service: ServiceId) -> u64 {
         self.groups.iter().filter(|g| g.consumer == service).map(|g| g.waiting.len() as u64).sum()
     }
 
@@ -168,14 +238,27 @@ fn set_depth(g: &mut Group, now: Time) {
 }
 
 impl World {
+    pub(super) fn queue_step(&mut self, job: JobId, q: QueueId, step: QueueStep, sched: &mut Scheduler<Event>) -> Next {
+        match step {
+            QueueStep::Enqueue => self.enqueue(job, q, sched),
+        }
+    }
+
+    pub(super) fn on_queue_event(&mut self, e: QueueEvent, sched: &mut Scheduler<Event>) {
+        match e {
+            QueueEvent::Redeliver { queue, slot } => self.redeliver(queue, slot, sched),
+        }
+    }
+
     /// A producer's message reaches queue `q`: stored in every group, or
     /// refused if a group is full.
-    pub(super) fn enqueue(&mut self, job: u32, q: u32, sched: &mut Scheduler<Event>) -> Next {
+    fn enqueue(&mut self, job: JobId, q: QueueId, sched: &mut Scheduler<Event>) -> Next {
         let now = sched.now();
-        let req = self.jobs[job].req;
-        let queue = &mut self.queues[q as usize];
+        let req = self.requests[job].req;
+        let measuring = self.meter.measuring;
+        let queue = &mut self.queues.queues[q];
         if queue.groups.iter().any(|g| g.waiting.len() >= queue.capacity) {
-            if self.measuring {
+            if measuring {
                 queue.rejected += 1;
             }
             return Next::Finish(Err(ErrorKind::Rejected));
@@ -184,63 +267,71 @@ impl World {
         for g in &mut queue.groups {
             g.waiting.push_back(msg);
             set_depth(g, now);
-            if self.measuring {
+            if measuring {
                 g.stats.produced += 1;
             }
         }
-        self.backlog += queue.groups.len();
-        for g in 0..self.queues[q as usize].groups.len() {
+        self.queues.backlog += queue.groups.len();
+        for g in 0..self.queues[q].groups.len() {
             self.pump(q, g as u32, sched);
         }
         Next::Finish(Ok(Answer::Done))
     }
 
     /// Delivers waiting messages of group `g` while it has room.
-    pub(super) fn pump(&mut self, q: u32, g: u32, sched: &mut Scheduler<Event>) {
+    fn pump(&mut self, q: QueueId, g: u32, sched: &mut Scheduler<Event>) {
         let now = sched.now();
+        let measuring = self.meter.measuring;
         loop {
-            let queue = &mut self.queues[q as usize];
+            let queue = &mut self.queues.queues[q];
             let group = &mut queue.groups[g as usize];
-            let svc = &self.services[group.consumer as usize];
+            let svc = &self.services[group.consumer];
             let limit = group.concurrency.unwrap_or(svc.active * svc.workers);
             if group.in_flight >= limit {
                 return;
             }
             let Some(msg) = group.waiting.pop_front() else { return };
-            self.backlog -= 1;
+            self.queues.backlog -= 1;
             set_depth(group, now);
             let age = now - msg.produced;
-            if self.measuring {
+            if measuring {
                 group.stats.oldest_max = group.stats.oldest_max.max(age);
             }
             if queue.retention.is_some_and(|r| age > r) {
-                if self.measuring {
+                if measuring {
                     group.stats.expired += 1;
                 }
                 continue;
             }
             group.in_flight += 1;
-            if self.measuring {
+            if measuring {
                 group.stats.delivered += 1;
             }
             let site = group.site;
             let slot = queue.in_flight.insert_with(|_| InFlight { group: g, msg, delivered: now });
             let call = self.new_call(site, Owner::Consumer { queue: q, slot }, msg.req, sched);
-            self.start_attempt(call, NONE, false, sched);
+            self.start_attempt(call, None, false, sched);
         }
     }
 
     /// A delivery settled: acknowledged, or to be delivered again.
-    pub(super) fn delivery_done(&mut self, q: u32, slot: u32, outcome: Outcome, sched: &mut Scheduler<Event>) {
+    pub(super) fn delivery_done(
+        &mut self,
+        q: QueueId,
+        slot: DeliveryId,
+        outcome: Outcome,
+        sched: &mut Scheduler<Event>,
+    ) {
         let now = sched.now();
-        let queue = &mut self.queues[q as usize];
+        let measuring = self.meter.measuring;
+        let measure_from = self.meter.measure_from();
+        let queue = &mut self.queues[q];
         let InFlight { group: g, mut msg, delivered } = queue.in_flight[slot];
-        let measuring = self.measuring;
         if outcome.is_ok() {
             queue.in_flight.remove(slot);
             let group = &mut queue.groups[g as usize];
             group.in_flight -= 1;
-            if measuring && msg.produced >= self.measure_from {
+            if measuring && msg.produced >= measure_from {
                 group.stats.acked += 1;
                 group.stats.e2e.record(now - msg.produced);
             }
@@ -253,7 +344,7 @@ impl World {
         queue.groups[g as usize].in_flight -= 1;
         let visible = delivered + queue.visibility;
         if visible > now {
-            sched.schedule(visible, Event::Redeliver { queue: q, slot });
+            sched.schedule(visible, Event::Queue(QueueEvent::Redeliver { queue: q, slot }));
             self.pump(q, g, sched);
         } else {
             self.redeliver(q, slot, sched);
@@ -262,40 +353,41 @@ impl World {
 
     /// A failed message becomes visible again (or dead-letters); its
     /// delivery slot was already given back.
-    pub(super) fn redeliver(&mut self, q: u32, slot: u32, sched: &mut Scheduler<Event>) {
+    fn redeliver(&mut self, q: QueueId, slot: DeliveryId, sched: &mut Scheduler<Event>) {
         let now = sched.now();
-        let queue = &mut self.queues[q as usize];
+        let measuring = self.meter.measuring;
+        let queue = &mut self.queues.queues[q];
         let InFlight { group: g, msg, .. } = queue.in_flight[slot];
         queue.in_flight.remove(slot);
         let max = queue.max_deliveries;
         let group = &mut queue.groups[g as usize];
         if msg.deliveries >= max {
-            if self.measuring {
+            if measuring {
                 group.stats.dead_lettered += 1;
             }
         } else {
-            if self.measuring {
+            if measuring {
                 group.stats.redeliveries += 1;
             }
             let at = group.waiting.partition_point(|m| m.produced <= msg.produced);
             group.waiting.insert(at, msg);
-            self.backlog += 1;
+            self.queues.backlog += 1;
             set_depth(group, now);
         }
         self.pump(q, g, sched);
     }
 
     /// Messages waiting for consumer `service`, over all queues.
-    pub(super) fn messages_waiting_for(&self, service: u32) -> u64 {
-        self.queues.iter().map(|q| q.waiting_for(service)).sum()
+    pub(super) fn messages_waiting_for(&self, service: ServiceId) -> u64 {
+        self.queues.queues.iter().map(|q| q.waiting_for(service)).sum()
     }
 
     /// The consumers' fleet grew: deliver to the new capacity.
-    pub(super) fn pump_consumers_of(&mut self, service: u32, sched: &mut Scheduler<Event>) {
-        for q in 0..self.queues.len() {
+    pub(super) fn pump_consumers_of(&mut self, service: ServiceId, sched: &mut Scheduler<Event>) {
+        for q in self.queues.queues.ids() {
             for g in 0..self.queues[q].groups.len() {
                 if self.queues[q].groups[g].consumer == service {
-                    self.pump(q as u32, g as u32, sched);
+                    self.pump(q, g as u32, sched);
                 }
             }
         }

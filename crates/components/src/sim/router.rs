@@ -18,16 +18,24 @@ use tailsim_engine::rng::SimRng;
 use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::time::Time;
 
+use super::ids::{RegionId, RouterId, ServiceId};
 use super::{Event, World};
 use crate::result::{RouterResult, RoutingChange};
+
+/// Events of routers.
+#[derive(Copy, Clone, Debug)]
+pub enum RouterEvent {
+    /// A router health-checks its targets.
+    Check { router: RouterId },
+}
 use crate::spec::{RouterModeSpec, RouterSpec};
 
 pub struct Router {
     pub name: String,
     /// Per target: its runtime service (the one behind a balancer), its
-    /// region index (or NONE) and name.
-    pub services: Vec<u32>,
-    pub regions: Vec<u32>,
+    /// region and name.
+    pub services: Vec<ServiceId>,
+    pub regions: Vec<Option<RegionId>>,
     names: Vec<String>,
     nearest: bool,
     interval: Time,
@@ -50,7 +58,13 @@ pub struct Router {
 }
 
 impl Router {
-    pub fn new(name: String, spec: &RouterSpec, services: Vec<u32>, regions: Vec<u32>, rng: SimRng) -> Self {
+    pub fn new(
+        name: String,
+        spec: &RouterSpec,
+        services: Vec<ServiceId>,
+        regions: Vec<Option<RegionId>>,
+        rng: SimRng,
+    ) -> Self {
         let n = services.len();
         Self {
             name,
@@ -86,14 +100,14 @@ impl Router {
     }
 
     /// The target index for a request from a client in `region`.
-    pub fn choose(&mut self, region: u32, now: Time, measuring: bool) -> u32 {
+    pub fn choose(&mut self, region: Option<RegionId>, now: Time, measuring: bool) -> u32 {
         let n = self.services.len();
         let mut order: [usize; 16] = [0; 16];
         let mut len = 0;
         if self.nearest {
             for pass in [true, false] {
                 for t in 0..n.min(16) {
-                    if (self.regions[t] == region && region != super::NONE) == pass {
+                    if (region.is_some() && self.regions[t] == region) == pass {
                         order[len] = t;
                         len += 1;
                     }
@@ -152,17 +166,24 @@ impl Router {
 }
 
 impl World {
+    pub(super) fn on_router_event(&mut self, e: RouterEvent, sched: &mut Scheduler<Event>) {
+        match e {
+            RouterEvent::Check { router } => self.on_router_check(router, sched),
+        }
+    }
+
     /// Checks every target of router `r`.
-    pub(super) fn on_router_check(&mut self, r: u32, sched: &mut Scheduler<Event>) {
+    fn on_router_check(&mut self, r: RouterId, sched: &mut Scheduler<Event>) {
         let now = sched.now();
-        let n = self.routers[r as usize].services.len();
+        let measuring = self.meter.measuring;
+        let n = self.control.routers[r].services.len();
         for t in 0..n {
-            let svc = &self.services[self.routers[r as usize].services[t] as usize];
-            let stations = svc.first_station as usize..(svc.first_station + svc.active) as usize;
-            let up = self.stations[stations.clone()].iter().any(|st| !st.down);
-            let busy: u128 = self.stations[stations].iter().map(|st| st.stats.busy.area(now)).sum();
+            let svc = &self.services[self.control.routers[r].services[t]];
+            let stations = self.stations.slice(svc.first_station, svc.active);
+            let up = stations.iter().any(|st| !st.down);
+            let busy: u128 = stations.iter().map(|st| st.stats.busy.area(now)).sum();
             let capacity = (svc.active * svc.workers) as f64;
-            let router = &mut self.routers[r as usize];
+            let router = &mut self.control.routers[r];
             let (at, before) = router.last_busy[t];
             let elapsed = now.saturating_sub(at);
             if let Some(limit) = router.spill_above
@@ -173,23 +194,23 @@ impl World {
                 router.saturated[t] = utilisation >= limit;
             }
             router.last_busy[t] = (now, busy);
-            router.checked(t, up, now, self.measuring);
+            router.checked(t, up, now, measuring);
         }
-        let interval = self.routers[r as usize].interval;
-        sched.schedule_in(interval, Event::RouterCheck { router: r });
+        let interval = self.control.routers[r].interval;
+        sched.schedule_in(interval, Event::Router(RouterEvent::Check { router: r }));
     }
 
     /// Warm-up reset the busy areas the utilisation is measured from.
     pub(super) fn rebase_routers(&mut self, now: Time) {
-        for r in &mut self.routers {
+        for r in &mut self.control.routers {
             r.reset();
             r.last_busy.iter_mut().for_each(|b| *b = (now, 0));
         }
     }
 
     pub(super) fn first_router_checks(&self, sched: &mut Scheduler<Event>) {
-        for (i, r) in self.routers.iter().enumerate() {
-            sched.schedule(r.interval, Event::RouterCheck { router: i as u32 });
+        for (router, r) in self.control.routers.enumerate() {
+            sched.schedule(r.interval, Event::Router(RouterEvent::Check { router }));
         }
     }
 }

@@ -8,20 +8,22 @@ use tailsim_engine::rng::SimRng;
 use tailsim_engine::stats::TimeWeighted;
 use tailsim_engine::time::Time;
 
+use super::ids::{FaultId, Id, JobId, ServiceId, SlotId, ZoneId};
 use super::policy::RateLimiter;
+use crate::spec::{DisciplineSpec, RateLimitSpec, ShedSpec};
 
 /// Waiting jobs in service order.
 pub enum JobQueue {
-    Fifo(VecDeque<u32>),
-    Lifo(Vec<u32>),
+    Fifo(VecDeque<JobId>),
+    Lifo(Vec<JobId>),
     /// (priority, arrival sequence, job): lowest priority value first,
     /// FIFO within a priority.
-    Priority(BinaryHeap<Reverse<(u32, u64, u32)>>, u64),
+    Priority(BinaryHeap<Reverse<(u32, u64, JobId)>>, u64),
 }
 
 impl JobQueue {
     #[inline]
-    pub fn push(&mut self, job: u32, priority: u32) {
+    pub fn push(&mut self, job: JobId, priority: u32) {
         match self {
             JobQueue::Fifo(q) => q.push_back(job),
             JobQueue::Lifo(q) => q.push(job),
@@ -34,7 +36,7 @@ impl JobQueue {
 
     /// The most recently queued job, whatever the discipline (adaptive
     /// LIFO under overload).
-    pub fn pop_newest(&mut self) -> Option<u32> {
+    pub fn pop_newest(&mut self) -> Option<JobId> {
         match self {
             JobQueue::Fifo(q) => q.pop_back(),
             JobQueue::Lifo(q) => q.pop(),
@@ -43,7 +45,7 @@ impl JobQueue {
     }
 
     /// Removes every queued job.
-    pub fn drain(&mut self) -> Vec<u32> {
+    pub fn drain(&mut self) -> Vec<JobId> {
         let mut out = Vec::with_capacity(self.len());
         while let Some(j) = self.pop() {
             out.push(j);
@@ -52,7 +54,7 @@ impl JobQueue {
     }
 
     #[inline]
-    pub fn pop(&mut self) -> Option<u32> {
+    pub fn pop(&mut self) -> Option<JobId> {
         match self {
             JobQueue::Fifo(q) => q.pop_front(),
             JobQueue::Lifo(q) => q.pop(),
@@ -71,7 +73,7 @@ impl JobQueue {
 
 /// One replica: `workers` servers in front of one queue.
 pub struct Station {
-    pub service: u32,
+    pub service: ServiceId,
     pub workers: u32,
     pub busy: u32,
     pub queue: JobQueue,
@@ -83,7 +85,7 @@ pub struct Station {
     pub stats: StationStats,
     /// Every job present (crossing the network excluded): queued, served,
     /// or waiting on calls. A crash drops them all.
-    pub present: Vec<u32>,
+    pub present: Vec<JobId>,
     pub limiter: Option<RateLimiter>,
     pub shed: Option<Shedding>,
     /// Injected failure probability (static plus active error faults).
@@ -95,8 +97,8 @@ pub struct Station {
     pub blackhole: bool,
     pub epoch: u32,
     pub slow: f64,
-    pub delay_fault: u32,
-    pub zone: u32,
+    pub delay_fault: Option<FaultId>,
+    pub zone: Option<ZoneId>,
     /// Autoscaling: a new instance is cold (slower) from `cold_from` until
     /// `cold_until`, by `cold_slowdown`, fading out if `cold_fades`.
     pub cold_from: Time,
@@ -105,7 +107,61 @@ pub struct Station {
     pub cold_fades: bool,
 }
 
+/// A station's options beyond its queue and workers.
+#[derive(Default)]
+pub struct StationOptions<'a> {
+    pub limiter: Option<&'a RateLimitSpec>,
+    pub shed: Option<&'a ShedSpec>,
+    pub failure: f64,
+    pub zone: Option<ZoneId>,
+}
+
 impl Station {
+    pub fn new(
+        service: ServiceId,
+        workers: u32,
+        capacity: Option<u32>,
+        discipline: DisciplineSpec,
+        speed: f64,
+        rng: SimRng,
+        options: StationOptions<'_>,
+    ) -> Station {
+        Station {
+            present: Vec::new(),
+            limiter: options.limiter.map(RateLimiter::new),
+            shed: options.shed.map(|s| Shedding {
+                queue_above: s.queue_above,
+                target: s.sojourn_target.map(|t| t.0),
+                interval: s.interval.0,
+                lifo_above: s.lifo_above,
+                above_since: None,
+            }),
+            failure: options.failure,
+            down: false,
+            blackhole: false,
+            epoch: 0,
+            slow: 1.0,
+            delay_fault: None,
+            zone: options.zone,
+            cold_from: 0,
+            cold_until: 0,
+            cold_slowdown: 1.0,
+            cold_fades: false,
+            service,
+            workers,
+            busy: 0,
+            queue: match discipline {
+                DisciplineSpec::Fifo => JobQueue::Fifo(VecDeque::new()),
+                DisciplineSpec::Lifo => JobQueue::Lifo(Vec::new()),
+                DisciplineSpec::Priority => JobQueue::Priority(BinaryHeap::new(), 0),
+            },
+            capacity: capacity.unwrap_or(u32::MAX),
+            speed,
+            rng,
+            stats: StationStats::new(0),
+        }
+    }
+
     /// How much slower than normal a new instance still is at `now`.
     #[inline]
     pub fn cold_factor(&self, now: Time) -> f64 {
@@ -179,6 +235,21 @@ impl StationStats {
 }
 
 impl Station {
+    /// Adds `job` to the jobs present; returns its place.
+    #[inline]
+    pub fn enter(&mut self, job: JobId) -> SlotId {
+        self.present.push(job);
+        SlotId::new(self.present.len() - 1)
+    }
+
+    /// Removes the job at `slot` from the jobs present; returns the job
+    /// moved into that place, if any.
+    #[inline]
+    pub fn leave(&mut self, slot: SlotId) -> Option<JobId> {
+        self.present.swap_remove(slot.index());
+        self.present.get(slot.index()).copied()
+    }
+
     /// Whether a worker is free.
     #[inline]
     pub fn has_free_worker(&self) -> bool {
@@ -194,7 +265,7 @@ impl Station {
     /// The next job to serve: oldest first normally, newest first while the
     /// queue is longer than the adaptive-LIFO threshold.
     #[inline]
-    pub fn next_job(&mut self) -> Option<u32> {
+    pub fn next_job(&mut self) -> Option<JobId> {
         match &self.shed {
             Some(Shedding { lifo_above: Some(n), .. }) if self.queue.len() > *n as usize => self.queue.pop_newest(),
             _ => self.queue.pop(),
@@ -206,17 +277,19 @@ impl Station {
 mod tests {
     use super::*;
 
+    use crate::sim::ids::Id;
+
     #[test]
     fn disciplines_order_jobs() {
         let mut f = JobQueue::Fifo(VecDeque::new());
         let mut l = JobQueue::Lifo(Vec::new());
         let mut p = JobQueue::Priority(BinaryHeap::new(), 0);
         for (job, prio) in [(1, 5), (2, 1), (3, 5), (4, 0)] {
-            f.push(job, prio);
-            l.push(job, prio);
-            p.push(job, prio);
+            f.push(JobId::new(job), prio);
+            l.push(JobId::new(job), prio);
+            p.push(JobId::new(job), prio);
         }
-        let drain = |q: &mut JobQueue| std::iter::from_fn(|| q.pop()).collect::<Vec<_>>();
+        let drain = |q: &mut JobQueue| std::iter::from_fn(|| q.pop().map(JobId::index)).collect::<Vec<_>>();
         assert_eq!(drain(&mut f), [1, 2, 3, 4]);
         assert_eq!(drain(&mut l), [4, 3, 2, 1]);
         assert_eq!(drain(&mut p), [4, 2, 1, 3]);

@@ -94,6 +94,43 @@ impl RateProfile {
     }
 }
 
+/// A client's open-loop rate over time, for static analysis.
+pub struct RateProfileProbe {
+    profile: RateProfile,
+    /// Long-run mean and peak of the burst or on/off multiplier.
+    duty: (f64, f64),
+}
+
+impl RateProfileProbe {
+    pub fn new(c: &ClientSpec) -> Self {
+        let duty = if let Some(b) = &c.burst {
+            let (between, burst) = (b.mean_between.0 as f64, b.mean_burst.0 as f64);
+            ((between + b.factor * burst) / (between + burst), b.factor.max(1.0))
+        } else if let Some(o) = &c.on_off {
+            (o.mean_on.0 as f64 / (o.mean_on.0 + o.mean_off.0) as f64, 1.0)
+        } else {
+            (1.0, 1.0)
+        };
+        Self { profile: RateProfile::new(c), duty }
+    }
+
+    /// The mean rate over [0, `duration`), by the midpoint rule on 10,000
+    /// steps (exact for steps and spikes at step boundaries, close for ramps
+    /// and curves).
+    pub fn mean_rate(&self, duration: Time) -> f64 {
+        const STEPS: u64 = 10_000;
+        let dt = (duration / STEPS).max(1);
+        let n = (duration / dt).max(1);
+        let sum: f64 = (0..n).map(|i| self.profile.rate_at(i * dt + dt / 2)).sum();
+        sum / n as f64 * self.duty.0
+    }
+
+    /// The highest instantaneous rate.
+    pub fn peak_rate(&self) -> f64 {
+        self.profile.max() * self.duty.1
+    }
+}
+
 /// Draws request keys: uniform or Zipf, with time-bounded hotspots.
 #[derive(Clone, Debug)]
 pub struct KeySampler {
