@@ -10,6 +10,7 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use hdrhistogram::Histogram;
 use rand_distr::{Distribution, Exp};
+use tailsim_components::model::Model;
 use tailsim_components::sim::Simulation;
 use tailsim_components::spec::{ClientSpec, DistSpec, Duration, ModelSpec, ServiceSpec, Warmup};
 use tailsim_engine::rng::stream;
@@ -32,10 +33,10 @@ fn mm1_spec() -> ModelSpec {
 
 #[divan::bench(sample_count = 10)]
 fn tailsim_mm1(bencher: divan::Bencher) {
-    let spec = mm1_spec();
-    let customers = Simulation::new(&spec, 1).unwrap().run().clients[0].ok;
+    let spec = Model::resolve(&mm1_spec()).expect("a valid model");
+    let customers = Simulation::new(&spec, 1).run().clients[0].ok;
     bencher.counter(divan::counter::ItemsCount::new(customers)).bench(|| {
-        let r = Simulation::new(&spec, 1).unwrap().run();
+        let r = Simulation::new(&spec, 1).run();
         assert_eq!(r.clients[0].ok, customers);
         r
     });

@@ -9,8 +9,8 @@
 
 use std::time::Instant;
 
+use tailsim_components::model::Model;
 use tailsim_components::sim::Simulation;
-use tailsim_components::spec::ModelSpec;
 use tailsim_config::ModelFile;
 
 /// The reference stack of the performance issue, at 60 s and 20,000 req/s.
@@ -57,13 +57,13 @@ write_time = { dist = "lognormal", mean = "6ms", cv = 1.0 }
 latency = { dist = "lognormal", mean = "150us", cv = 0.5 }
 "#;
 
-fn load(name: &str, text: &str) -> ModelSpec {
+fn load(name: &str, text: &str) -> Model {
     ModelFile::from_text(name, text).load(&[]).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 fn main() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
-    let mut models: Vec<(String, ModelSpec)> = std::fs::read_dir(&dir)
+    let mut models: Vec<(String, Model)> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
@@ -83,14 +83,14 @@ fn main() {
         let mut counts = (0, 0);
         for _ in 0..3 {
             let start = Instant::now();
-            let r = Simulation::new(spec, 1).unwrap().run();
+            let r = Simulation::new(spec, 1).run();
             best = best.min(start.elapsed().as_secs_f64());
             counts = (r.conservation.born, r.events);
         }
         let (requests, events) = counts;
         println!(
             "| {name} | {:.0} | {requests} | {events} | {best:.3} | {:.2} M | {:.2} M |",
-            spec.sim.duration.as_secs_f64(),
+            spec.spec().sim.duration.as_secs_f64(),
             requests as f64 / best / 1e6,
             events as f64 / best / 1e6,
         );

@@ -25,6 +25,7 @@ use std::time::Instant;
 
 use hdrhistogram::Histogram;
 use rand_distr::{Distribution, Exp};
+use tailsim_components::model::Model;
 use tailsim_components::sim::Simulation;
 use tailsim_components::spec::{
     BalancerPolicySpec, BalancerSpec, ClientSpec, DistSpec, Duration, ModelSpec, ServiceSpec, Warmup,
@@ -60,7 +61,8 @@ fn spec(servers: u32, customers: u64) -> ModelSpec {
 
 /// One tailsim run: customers served and their mean time in system in ms.
 fn tailsim_run(spec: &ModelSpec) -> (u64, f64) {
-    let r = Simulation::new(spec, SEED).expect("valid model").run();
+    let model = Model::resolve(spec).expect("valid model");
+    let r = Simulation::new(&model, SEED).run();
     let c = &r.clients[0];
     assert_eq!(c.errors.total(), 0, "no customer may fail");
     (c.ok, c.latency_ok.mean().unwrap_or(f64::NAN) / 1e6)

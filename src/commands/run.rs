@@ -12,7 +12,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     super::set_jobs(args.jobs)?;
     let model = ModelFile::read(&args.model)?;
     // The bar's length is only known after loading; a quick load gives it.
-    let reps = args.replications.unwrap_or_else(|| model.load(&args.set).map(|s| s.sim.replications).unwrap_or(1));
+    let reps =
+        args.replications.unwrap_or_else(|| model.load(&args.set).map(|m| m.spec().sim.replications).unwrap_or(1));
     let bar = Bar::new(reps as u64, "replications");
     let started = std::time::Instant::now();
     let report = run_model(

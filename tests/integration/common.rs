@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use tailsim_components::model::Model;
 use tailsim_components::result::RunResult;
 use tailsim_components::spec::ModelSpec;
 use tailsim_runner::execute::{Silent, run_replications};
@@ -28,7 +29,8 @@ pub fn tailsim_ok(args: &[&str]) -> String {
 /// `reps` independent replications of `spec`, using its fixed warm-up.
 pub fn replicate(spec: &ModelSpec, reps: u32) -> Vec<RunResult> {
     let warmup = spec.sim.fixed_warmup().expect("tests use a fixed warm-up").0;
-    run_replications(spec, spec.sim.seed, 0, warmup, 0..reps, &Silent)
+    let model = Model::resolve(spec).unwrap_or_else(|e| panic!("{e:?}"));
+    run_replications(&model, spec.sim.seed, 0, warmup, 0..reps, &Silent)
 }
 
 /// The 99% confidence interval of the mean of `samples`.
@@ -54,7 +56,7 @@ pub fn read(path: &Path) -> String {
 
 /// A model from TOML text (tests write models the way users do).
 pub fn model(text: &str) -> ModelSpec {
-    tailsim_config::ModelFile::from_text("test.toml", text).load(&[]).unwrap_or_else(|e| panic!("{e}"))
+    tailsim_config::ModelFile::from_text("test.toml", text).load(&[]).unwrap_or_else(|e| panic!("{e}")).into_spec()
 }
 
 /// A per-replication statistic.
@@ -62,7 +64,7 @@ pub fn model(text: &str) -> ModelSpec {
 pub fn shipped_model(name: &str, set: &[&str]) -> ModelSpec {
     let text = read(&root().join("models").join(name));
     let ovs: Vec<tailsim_config::Override> = set.iter().map(|s| s.parse().unwrap()).collect();
-    tailsim_config::ModelFile::from_text(name, &text).load(&ovs).unwrap_or_else(|e| panic!("{e}"))
+    tailsim_config::ModelFile::from_text(name, &text).load(&ovs).unwrap_or_else(|e| panic!("{e}")).into_spec()
 }
 
 pub fn per_run(runs: &[RunResult], f: impl Fn(&RunResult) -> f64) -> Vec<f64> {

@@ -26,8 +26,9 @@ use std::collections::BTreeMap;
 use keys::Popularity;
 
 use crate::dist::Dist;
-use crate::sim::RateProfileProbe;
-use crate::spec::{DistSpec, HedgeSpec, ModelSpec, ReadPolicySpec, RetrySpec, StepSpec};
+use crate::model::{DistAt, Model};
+use crate::spec::{HedgeSpec, ModelSpec, ReadPolicySpec, RetrySpec, StepSpec};
+use crate::traffic::RateProfileProbe;
 use crate::validate::SpecError;
 
 /// The load on one service, cache or datastore.
@@ -170,6 +171,7 @@ impl Acc {
 }
 
 struct Context<'a> {
+    model: &'a Model,
     spec: &'a ModelSpec,
     popularity: Vec<Popularity>,
     components: BTreeMap<String, Acc>,
@@ -195,7 +197,7 @@ impl Context<'_> {
             let home = r.targets.iter().find(|t| {
                 r.mode == crate::spec::RouterModeSpec::Nearest
                     && region.is_some()
-                    && crate::sim::region_of(spec, t) == region
+                    && self.model.region_name(t) == region
             });
             return self.propagate(home.unwrap_or(&r.targets[0]), flow);
         }
@@ -263,29 +265,32 @@ impl Context<'_> {
     }
 }
 
-fn mean_s(d: &DistSpec) -> f64 {
-    Dist::new(d).map(|d| d.mean() / 1e9).unwrap_or(f64::NAN)
+/// A distribution's mean in seconds.
+fn mean_s(d: &Dist) -> f64 {
+    d.mean() / 1e9
 }
 
-/// The mean compute time of a handler, in seconds.
-fn compute_seconds(steps: &[StepSpec]) -> f64 {
-    steps.iter().map(|step| if let StepSpec::Compute(d) = step { mean_s(d) } else { 0.0 }).sum()
+/// The mean compute time of a service's handler, in seconds.
+fn compute_seconds(model: &Model, service: &str, write: bool) -> f64 {
+    model.handler_dists(service, write).into_iter().flatten().map(mean_s).sum()
 }
 
 /// Computes offered load and utilisation for every component. The model
 /// must have passed [`validate`](crate::validate::validate).
-pub fn analyse(spec: &ModelSpec) -> Analysis {
+pub fn analyse(model: &Model) -> Analysis {
+    let spec = model.spec();
     let duration = spec.sim.duration.0;
     let mut ctx = Context {
+        model,
         spec,
         popularity: spec.client.values().map(|c| Popularity::of_client(c, duration)).collect(),
         components: BTreeMap::new(),
         shards: BTreeMap::new(),
     };
-    for (i, c) in spec.client.values().enumerate() {
+    for (i, (name, c)) in spec.client.iter().enumerate() {
         let (rate, peak, closed) = match c.users {
             Some(users) => {
-                let think = c.think_time.as_ref().map_or(0.0, mean_s);
+                let think = c.think_time.as_ref().map_or(0.0, |_| mean_s(model.dist(&DistAt::ThinkTime(name.clone()))));
                 let bound = if think > 0.0 { users as f64 / think } else { f64::INFINITY };
                 (bound, bound, true)
             }
@@ -304,7 +309,7 @@ pub fn analyse(spec: &ModelSpec) -> Analysis {
         let acc = ctx.components.get(name).copied().unwrap_or_default();
         let total = acc.reads + acc.writes;
         let ws = if total > 0.0 { acc.writes / total } else { 0.0 };
-        let mean = (1.0 - ws) * compute_seconds(&s.all_steps()) + ws * compute_seconds(&s.all_write_steps());
+        let mean = (1.0 - ws) * compute_seconds(model, name, false) + ws * compute_seconds(model, name, true);
         let speed: f64 = match (&s.replica_speed, &s.autoscale) {
             (_, Some(a)) => a.max as f64,
             (Some(v), None) => v.iter().sum(),
@@ -320,7 +325,7 @@ pub fn analyse(spec: &ModelSpec) -> Analysis {
             name,
             "cache",
             acc,
-            mean_s(&c.service_time),
+            mean_s(model.dist(&DistAt::CacheTime(name.clone()))),
             (c.replicas * c.workers) as f64,
             c.replicas,
             c.workers,
@@ -332,7 +337,8 @@ pub fn analyse(spec: &ModelSpec) -> Analysis {
     let mut shards = Vec::new();
     for (name, d) in &spec.datastore {
         let acc = ctx.components.get(name).copied().unwrap_or_default();
-        let (read, write) = (mean_s(&d.read_time), mean_s(&d.write_time));
+        let read = mean_s(model.dist(&DistAt::ReadTime(name.clone())));
+        let write = mean_s(model.dist(&DistAt::WriteTime(name.clone())));
         let per = ctx.shards.get(name).cloned().unwrap_or_else(|| vec![(0.0, 0.0); d.shards as usize]);
         let workers = d.workers as f64;
         let mut busiest: f64 = 0.0;
@@ -422,8 +428,8 @@ fn load(
 
 /// Refuses a model in which an unbounded queue is offered more than its
 /// component can complete in the long run.
-pub fn check_stable(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
-    let analysis = analyse(spec);
+pub fn check_stable(model: &Model) -> Result<(), Vec<SpecError>> {
+    let analysis = analyse(model);
     let errors: Vec<SpecError> = analysis
         .services
         .iter()
@@ -475,6 +481,10 @@ mod tests {
     use super::*;
     use crate::spec::{BalancerSpec, CallSpec, ClientSpec, DistSpec, Duration, ServiceSpec, SpikeSpec, WaitSpec};
 
+    fn resolved(m: &ModelSpec) -> Model {
+        Model::resolve(m).unwrap()
+    }
+
     fn ms(v: u64) -> Duration {
         Duration::from_millis(v)
     }
@@ -489,7 +499,7 @@ mod tests {
         app.steps.push(StepSpec::Parallel { calls: vec![CallSpec::new("leaf"); 3], wait: WaitSpec::All });
         m.service.insert("app".into(), app);
         m.service.insert("leaf".into(), ServiceSpec::new(4, 1, DistSpec::exponential(ms(2))));
-        let a = analyse(&m);
+        let a = analyse(&resolved(&m));
         let app = &a.services[0];
         assert_eq!(app.offered_rps, 400.0);
         assert!((app.capacity_rps - 1000.0).abs() < 1e-9);
@@ -497,14 +507,14 @@ mod tests {
         let leaf = &a.services[1];
         assert_eq!(leaf.offered_rps, 1200.0, "fan-out of 3");
         assert!((leaf.utilisation() - 0.6).abs() < 1e-12);
-        assert!(check_stable(&m).is_ok());
+        assert!(check_stable(&resolved(&m)).is_ok());
 
         m.client.get_mut("b").unwrap().rate = Some(800.0);
-        let errs = check_stable(&m).unwrap_err();
+        let errs = check_stable(&resolved(&m)).unwrap_err();
         assert_eq!(errs[0].path_string(), "service.app");
         m.service.get_mut("app").unwrap().queue_capacity = Some(50);
         m.service.get_mut("leaf").unwrap().queue_capacity = Some(50);
-        assert!(check_stable(&m).is_ok(), "bounded queues make the same load safe to run");
+        assert!(check_stable(&resolved(&m)).is_ok(), "bounded queues make the same load safe to run");
     }
 
     #[test]
@@ -515,10 +525,10 @@ mod tests {
         c.spike = Some(SpikeSpec { at: Duration::from_secs(50), duration: Duration::from_secs(10), factor: 4.0 });
         m.client.insert("c".into(), c);
         m.service.insert("app".into(), ServiceSpec::new(1, 1, DistSpec::exponential(ms(1))));
-        let s = &analyse(&m).services[0];
+        let s = &analyse(&resolved(&m)).services[0];
         assert!((s.offered_rps - 650.0).abs() < 1.0, "{}", s.offered_rps);
         assert_eq!(s.peak_rps, 2000.0);
-        assert!(check_stable(&m).is_ok());
+        assert!(check_stable(&resolved(&m)).is_ok());
     }
 
     #[test]
@@ -547,7 +557,7 @@ mod tests {
         front.steps = vec![StepSpec::Call(call)];
         m.service.insert("front".into(), front);
         m.service.insert("back".into(), ServiceSpec::new(1, 1, DistSpec::exponential(ms(1))));
-        let a = analyse(&m);
+        let a = analyse(&resolved(&m));
         let (front, back) = (&a.services[1], &a.services[0]);
         assert_eq!((front.name.as_str(), back.name.as_str()), ("front", "back"));
         assert_eq!(front.offered_rps, 100.0, "offered load stays the fault-free load");

@@ -24,8 +24,12 @@
 
 pub mod analysis;
 pub mod dist;
+pub mod ids;
+pub mod model;
+mod partition;
 pub mod result;
 pub mod sim;
 pub mod spec;
 pub mod suggest;
+pub mod traffic;
 pub mod validate;

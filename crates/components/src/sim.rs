@@ -32,7 +32,7 @@ mod fault;
 mod finish;
 mod flight;
 mod flow;
-pub(crate) mod ids;
+
 mod limits;
 mod meter;
 mod network;
@@ -46,16 +46,20 @@ mod site;
 mod slab;
 mod station;
 mod store;
-mod traffic;
 
 use std::ops::ControlFlow;
 
-use tailsim_engine::scheduler::{self, Model, Scheduler, StopRule};
+use tailsim_engine::scheduler::{self, Scheduler, StopRule};
 use tailsim_engine::time::Time;
 
+use crate::ids::{
+    BalancerId, CacheId, ClientId, DatastoreId, FaultId, IdVec, LinkId, RouterId, ScalerId, ServiceId, SiteId,
+    StationId,
+};
+use crate::model::Model;
 use crate::result::RunResult;
 use crate::spec::ModelSpec;
-use crate::validate::{SpecError, validate};
+use crate::validate::SpecError;
 use autoscale::{AutoscaleEvent, Autoscaler};
 use balancer::{Balancer, BalancerEvent};
 use cache::{Cache, CacheEvent};
@@ -64,10 +68,6 @@ use datastore::{Datastore, DatastoreEvent};
 use fault::{Fault, FaultEvent};
 use flight::SingleFlight;
 use flow::JobEvent;
-use ids::{
-    BalancerId, CacheId, ClientId, DatastoreId, FaultId, IdVec, LinkId, RouterId, ScalerId, ServiceId, SiteId,
-    StationId,
-};
 use limits::Limits;
 use meter::{Meter, MeterEvent};
 use network::Link;
@@ -78,10 +78,6 @@ use router::{Router, RouterEvent};
 use service::Service;
 use site::Site;
 use station::Station;
-
-pub(crate) use build::region_of;
-pub(crate) use datastore::Partitioner;
-pub use traffic::RateProfileProbe;
 
 /// Everything that can happen, by the part that handles it.
 #[derive(Copy, Clone, Debug)]
@@ -141,15 +137,15 @@ pub struct Simulation {
 }
 
 impl Simulation {
-    /// Builds a replication of `spec` with master seed `seed`. The warm-up is
-    /// the model's fixed warm-up, or zero when it is to be detected (see
+    /// Builds a replication of `model` with master seed `seed`. The warm-up
+    /// is the model's fixed warm-up, or zero when it is to be detected (see
     /// [`with_warmup`](Self::with_warmup)).
-    pub fn new(spec: &ModelSpec, seed: u64) -> Result<Self, Vec<SpecError>> {
-        validate(spec)?;
-        let warmup = spec.sim.fixed_warmup().map_or(0, |d| d.0);
-        let (world, sched) = World::build(spec, seed, warmup);
-        let stop = StopRule { until: spec.sim.duration.0, max_events: spec.sim.max_events };
-        Ok(Self { sched, world, stop, seed })
+    pub fn new(model: &Model, seed: u64) -> Self {
+        let sim = &model.spec().sim;
+        let warmup = sim.fixed_warmup().map_or(0, |d| d.0);
+        let (world, sched) = World::build(model, seed, warmup);
+        let stop = StopRule { until: sim.duration.0, max_events: sim.max_events };
+        Self { sched, world, stop, seed }
     }
 
     /// Overrides the warm-up, for example with one detected by a pilot run.
@@ -171,7 +167,7 @@ impl Simulation {
     }
 }
 
-impl Model for World {
+impl scheduler::Model for World {
     type Event = Event;
 
     #[inline]
@@ -199,9 +195,9 @@ impl Model for World {
     }
 }
 
-/// Builds and runs one replication of `spec` with `seed`.
+/// Resolves `spec`, then builds and runs one replication with `seed`.
 pub fn run(spec: &ModelSpec, seed: u64) -> Result<RunResult, Vec<SpecError>> {
-    Ok(Simulation::new(spec, seed)?.run())
+    Ok(Simulation::new(&Model::resolve(spec)?, seed).run())
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod service;
 
 pub(crate) use growth::regions_of;
 
+use crate::model::{DistAt, Model};
 use crate::spec::{DistSpec, Duration, ModelSpec};
 use crate::suggest::did_you_mean;
 
@@ -111,6 +112,8 @@ pub(crate) struct Checker<'a> {
     /// Each cache's mode, for checking cache-aside steps.
     spec_caches: BTreeMap<&'a str, crate::spec::CacheModeSpec>,
     errors: Vec<SpecError>,
+    /// The distributions built while checking them.
+    dists: BTreeMap<DistAt, crate::dist::Dist>,
 }
 
 impl<'a> Checker<'a> {
@@ -176,19 +179,25 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn dist(&mut self, path: &[&str], d: &DistSpec) {
-        if let Err(e) = crate::dist::Dist::new(d) {
-            self.err(path, e);
+    /// Builds the distribution written at `path`, keeping it under `at`
+    /// for the resolved model.
+    fn dist(&mut self, path: &[&str], at: DistAt, d: &DistSpec) {
+        match crate::dist::Dist::new(d) {
+            Ok(built) => {
+                self.dists.insert(at, built);
+            }
+            Err(e) => self.err(path, e),
         }
     }
 }
 
-/// Checks the whole model; returns every problem found.
-pub fn validate(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
+/// Checks the whole model and resolves it; returns every problem found.
+pub fn validate(spec: &ModelSpec) -> Result<Model, Vec<SpecError>> {
     let mut c = Checker {
         names: BTreeMap::new(),
         spec_caches: spec.cache.iter().map(|(n, c)| (n.as_str(), c.mode)).collect(),
         errors: Vec::new(),
+        dists: BTreeMap::new(),
     };
 
     // One namespace across kinds.
@@ -281,7 +290,7 @@ pub fn validate(spec: &ModelSpec) -> Result<(), Vec<SpecError>> {
         c.cycles(spec);
     }
 
-    if c.errors.is_empty() { Ok(()) } else { Err(c.errors) }
+    if c.errors.is_empty() { Ok(Model::assemble(spec, c.dists)) } else { Err(c.errors) }
 }
 
 #[cfg(test)]
@@ -298,7 +307,7 @@ mod tests {
 
     #[test]
     fn a_good_model_passes() {
-        assert_eq!(validate(&model()), Ok(()));
+        assert!(validate(&model()).is_ok());
     }
 
     #[test]

@@ -379,7 +379,9 @@ impl Experiment {
         // Components a metric may name: services, caches and datastores.
         let services: Vec<String> = model
             .load(&[])
-            .map(|spec| spec.service.keys().chain(spec.cache.keys()).chain(spec.datastore.keys()).cloned().collect())
+            .map(|m| {
+                m.spec().service.keys().chain(m.spec().cache.keys()).chain(m.spec().datastore.keys()).cloned().collect()
+            })
             .unwrap_or_default();
         let mut slos = Vec::new();
         for s in &raw.slo {
@@ -656,7 +658,7 @@ mod tests {
         assert_eq!(params[0], ["100", "1"]);
         assert_eq!(params[1], ["100", "2"]);
         assert_eq!(params[5], ["200", "3"]);
-        let spec = e.model.load(&pts[4].overrides).unwrap();
+        let spec = e.model.load(&pts[4].overrides).unwrap().into_spec();
         assert_eq!((spec.client["web"].rate, spec.service["app"].workers), (Some(200.0), 2));
 
         let z = parse(
@@ -683,7 +685,7 @@ mod tests {
     #[test]
     fn run_settings_and_set_apply_to_every_point() {
         let e = parse("model = \"../m.toml\"\nset = [\"client.web.rate=300\"]\n[run]\nreplications = 7\nduration = \"5s\"\nwarmup = \"auto\"\n").unwrap();
-        let spec = e.model.load(&e.points()[0].overrides).unwrap();
+        let spec = e.model.load(&e.points()[0].overrides).unwrap().into_spec();
         assert_eq!(spec.sim.replications, 7);
         assert_eq!(spec.sim.duration.0, 5_000_000_000);
         assert_eq!(spec.sim.warmup, Some(tailsim_components::spec::Warmup::Auto));
@@ -744,7 +746,7 @@ mod tests {
         let pts = e.points();
         assert_eq!(pts.len(), 4);
         assert_eq!(pts[2].parameters[0], ("variant".to_string(), "busy".to_string()));
-        let spec = e.model.load(&pts[3].overrides).unwrap();
+        let spec = e.model.load(&pts[3].overrides).unwrap().into_spec();
         assert_eq!((spec.client["web"].rate, spec.service["app"].workers, spec.sim.seed), (Some(900.0), 2, 2));
         let e = err("model = \"../m.toml\"\n[[variant]]\nname = \"x\"\nset = [\"client.web.rat=9\"]\n");
         assert!(e.contains("did you mean `rate`?") && e.contains("exp/e.toml:4:8"), "{e}");

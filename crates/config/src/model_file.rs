@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use serde::Deserialize;
+use tailsim_components::model::Model;
 use tailsim_components::spec::{ModelSpec, NAMED_TABLES};
 use tailsim_components::suggest::did_you_mean;
 use tailsim_components::validate::{SpecError, validate};
@@ -118,8 +119,8 @@ impl ModelFile {
     }
 
     /// Parses the file, applies `overrides` in order, deserialises and
-    /// validates the model.
-    pub fn load(&self, overrides: &[Override]) -> Result<ModelSpec, Diagnostics> {
+    /// resolves the model.
+    pub fn load(&self, overrides: &[Override]) -> Result<Model, Diagnostics> {
         self.load_checked(overrides, |_| Ok(()))
     }
 
@@ -128,8 +129,8 @@ impl ModelFile {
     pub fn load_checked(
         &self,
         overrides: &[Override],
-        check: impl FnOnce(&ModelSpec) -> Result<(), Vec<SpecError>>,
-    ) -> Result<ModelSpec, Diagnostics> {
+        check: impl FnOnce(&Model) -> Result<(), Vec<SpecError>>,
+    ) -> Result<Model, Diagnostics> {
         let mut source = VirtualSource { file: self, overrides: Vec::new() };
         let mut root = DeTable::parse(&self.text).map_err(|e| toml_diagnostic(&source, &e))?;
         let mut offset = self.text.len() + 1;
@@ -144,10 +145,8 @@ impl ModelFile {
         let tree = root.clone();
         let spec =
             ModelSpec::deserialize(toml::de::Deserializer::from(root)).map_err(|e| toml_diagnostic(&source, &e))?;
-        validate_then(&spec, check).map_err(|errors| {
-            Diagnostics(errors.iter().map(|e| spec_diagnostic(&source, tree.get_ref(), e)).collect())
-        })?;
-        Ok(spec)
+        validate_then(&spec, check)
+            .map_err(|errors| Diagnostics(errors.iter().map(|e| spec_diagnostic(&source, tree.get_ref(), e)).collect()))
     }
 
     /// Locates a [`SpecError`] found later (for example by the runner) in
@@ -169,10 +168,11 @@ impl ModelFile {
 
 fn validate_then(
     spec: &ModelSpec,
-    check: impl FnOnce(&ModelSpec) -> Result<(), Vec<SpecError>>,
-) -> Result<(), Vec<SpecError>> {
-    validate(spec)?;
-    check(spec)
+    check: impl FnOnce(&Model) -> Result<(), Vec<SpecError>>,
+) -> Result<Model, Vec<SpecError>> {
+    let model = validate(spec)?;
+    check(&model)?;
+    Ok(model)
 }
 
 /// Writes one override into the tree. Errors carry a span in the override.
@@ -339,7 +339,7 @@ service_time = { dist = "exponential", mean = "1ms" }
 
     fn load(text: &str, overrides: &[&str]) -> Result<ModelSpec, Diagnostics> {
         let ovs: Vec<Override> = overrides.iter().map(|s| s.parse().unwrap()).collect();
-        ModelFile::from_text("m.toml", text).load(&ovs)
+        ModelFile::from_text("m.toml", text).load(&ovs).map(Model::into_spec)
     }
 
     fn first_error(text: &str, overrides: &[&str]) -> String {
@@ -495,9 +495,9 @@ service_time = { dist = "mixture", parts = [
         #[test]
         fn mutated_models_never_panic(edits in proptest::collection::vec((any::<usize>(), any::<u8>(), edit_char()), 1..6)) {
             let text = mutate(VALID, &edits);
-            if let Ok(spec) = ModelFile::from_text("m.toml", &text).load(&[]) {
+            if let Ok(model) = ModelFile::from_text("m.toml", &text).load(&[]) {
                 // A model that loads must also build.
-                let _ = tailsim_components::sim::Simulation::new(&spec, 1);
+                let _ = tailsim_components::sim::Simulation::new(&model, 1);
             }
         }
 

@@ -114,19 +114,19 @@ fn probe(req: &CapacityRequest<'_>, value: f64, progress: &dyn Progress) -> Resu
     overrides.extend(req.overrides.iter().cloned());
     let text = format!("{}={}", req.path, req.format(value));
     overrides.push(text.parse().map_err(|m: String| RunError::Io(format!("`{text}`: {m}")))?);
-    let spec = e.model.load(&overrides)?;
-    if check_stable(&spec).is_err() {
+    let model = e.model.load(&overrides)?;
+    if check_stable(&model).is_err() {
         return Ok(Probe { value, replications: 0, verdict: Verdict::Unstable, slos: Vec::new() });
     }
-    let seed = spec.sim.seed;
-    let (warmup, method) = resolve_warmup(&spec, seed, 0);
-    let batch = spec.sim.replications.max(2);
+    let seed = model.spec().sim.seed;
+    let (warmup, method) = resolve_warmup(&model, seed, 0);
+    let batch = model.spec().sim.replications.max(2);
     let mut runs = Vec::new();
     let mut result: PointResult;
     loop {
         let start = runs.len() as u32;
         progress.add_work(batch as u64);
-        runs.extend(run_replications(&spec, seed, 0, warmup, start..start + batch, progress));
+        runs.extend(run_replications(&model, seed, 0, warmup, start..start + batch, progress));
         (result, _) = summarise(0, vec![(req.path.clone(), req.format(value))], method.name(), &runs);
         let slos: Vec<(String, Estimate, Verdict)> = e
             .slos

@@ -4,9 +4,9 @@
 //! the same for any number of threads.
 
 use rayon::prelude::*;
+use tailsim_components::model::Model;
 use tailsim_components::result::RunResult;
 use tailsim_components::sim::Simulation;
-use tailsim_components::spec::ModelSpec;
 use tailsim_engine::rng::derive_seed;
 use tailsim_engine::time::Time;
 
@@ -52,12 +52,13 @@ impl WarmupMethod {
 
 /// The warm-up for a point: the model's fixed value, or MSER-5 applied to a
 /// pilot replication with its own seed.
-pub fn resolve_warmup(spec: &ModelSpec, seed: u64, point: usize) -> (Time, WarmupMethod) {
-    if let Some(w) = spec.sim.fixed_warmup() {
+pub fn resolve_warmup(model: &Model, seed: u64, point: usize) -> (Time, WarmupMethod) {
+    let sim = &model.spec().sim;
+    if let Some(w) = sim.fixed_warmup() {
         return (w.0, WarmupMethod::Fixed);
     }
     let pilot_seed = derive_seed(seed, &[point as u64, u64::MAX]);
-    let pilot = Simulation::new(spec, pilot_seed).expect("validated model").with_warmup(0).run();
+    let pilot = Simulation::new(model, pilot_seed).with_warmup(0).run();
     let mut last = f64::NAN;
     let obs: Vec<f64> = pilot
         .series
@@ -72,14 +73,14 @@ pub fn resolve_warmup(spec: &ModelSpec, seed: u64, point: usize) -> (Time, Warmu
         .collect();
     let skipped = pilot.series.len() - obs.len();
     let windows = mser5(&obs) + skipped;
-    let warmup = (windows as u64).saturating_mul(pilot.window).min(spec.sim.duration.0 / 2);
+    let warmup = (windows as u64).saturating_mul(pilot.window).min(sim.duration.0 / 2);
     (warmup, WarmupMethod::Mser5)
 }
 
 /// Runs replications `reps` of one point, in parallel on the current rayon
 /// pool, and returns them in replication order.
 pub fn run_replications(
-    spec: &ModelSpec,
+    model: &Model,
     seed: u64,
     point: usize,
     warmup: Time,
@@ -88,8 +89,7 @@ pub fn run_replications(
 ) -> Vec<RunResult> {
     reps.into_par_iter()
         .map(|rep| {
-            let sim =
-                Simulation::new(spec, replication_seed(seed, point, rep)).expect("validated model").with_warmup(warmup);
+            let sim = Simulation::new(model, replication_seed(seed, point, rep)).with_warmup(warmup);
             let result = sim.run();
             progress.replication_done(result.events);
             result

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tailsim_components::analysis::check_stable;
-use tailsim_components::spec::ModelSpec;
+use tailsim_components::model::Model;
 use tailsim_config::{Experiment, Precision};
 use tailsim_engine::rng::fnv1a64;
 use tailsim_engine::stats::LatencyHistogram;
@@ -103,7 +103,7 @@ pub struct SweepOutcome {
 }
 
 struct Prepared {
-    spec: ModelSpec,
+    model: Model,
     planned: PlannedPoint,
 }
 
@@ -132,15 +132,16 @@ fn prepare(req: &SweepRequest<'_>) -> Result<(Plan, Vec<Prepared>), RunError> {
     let mut errors = Vec::new();
     for p in e.points() {
         match e.model.load_checked(&p.overrides, check_stable) {
-            Ok(spec) => {
+            Ok(model) => {
                 let fingerprint = format!(
                     "{:016x}",
                     fnv1a64(
-                        format!("{}|{}|{:?}|{:?}", env!("CARGO_PKG_VERSION"), p.index, spec, e.precision).as_bytes()
+                        format!("{}|{}|{:?}|{:?}", env!("CARGO_PKG_VERSION"), p.index, model.spec(), e.precision)
+                            .as_bytes()
                     )
                 );
                 prepared.push(Prepared {
-                    spec,
+                    model,
                     planned: PlannedPoint { index: p.index, parameters: p.parameters, fingerprint },
                 });
             }
@@ -164,7 +165,7 @@ fn prepare(req: &SweepRequest<'_>) -> Result<(Plan, Vec<Prepared>), RunError> {
     if !errors.is_empty() {
         return Err(RunError::Invalid(tailsim_config::Diagnostics(errors)));
     }
-    let first = &prepared[0].spec;
+    let first = prepared[0].model.spec();
     let plan = Plan {
         tailsim_version: env!("CARGO_PKG_VERSION").to_string(),
         experiment: req.is_experiment.then(|| e.name.clone()),
@@ -192,12 +193,12 @@ fn precise_enough(point: &PointResult, rule: &Precision) -> bool {
 
 /// Runs one point to completion and returns its record.
 fn run_point(p: &Prepared, precision: Option<&Precision>, progress: &dyn Progress) -> PointRecord {
-    let spec = &p.spec;
-    let seed = spec.sim.seed;
+    let model = &p.model;
+    let seed = model.spec().sim.seed;
     let index = p.planned.index;
-    let (warmup, method) = resolve_warmup(spec, seed, index);
-    let batch = spec.sim.replications;
-    let mut runs = run_replications(spec, seed, index, warmup, 0..batch, progress);
+    let (warmup, method) = resolve_warmup(model, seed, index);
+    let batch = model.spec().sim.replications;
+    let mut runs = run_replications(model, seed, index, warmup, 0..batch, progress);
     let (mut result, mut histogram) = summarise(index, p.planned.parameters.clone(), method.name(), &runs);
     if let Some(rule) = precision {
         // Rounds of `batch` more replications until the interval is tight
@@ -206,7 +207,7 @@ fn run_point(p: &Prepared, precision: Option<&Precision>, progress: &dyn Progres
             let start = runs.len() as u32;
             let end = (start + batch).min(rule.max_replications);
             progress.add_work((end - start) as u64);
-            runs.extend(run_replications(spec, seed, index, warmup, start..end, progress));
+            runs.extend(run_replications(model, seed, index, warmup, start..end, progress));
             (result, histogram) = summarise(index, p.planned.parameters.clone(), method.name(), &runs);
         }
     }
@@ -250,7 +251,8 @@ pub fn sweep(req: SweepRequest<'_>, progress: &dyn Progress) -> Result<SweepOutc
         })
         .collect();
     let resumed = todo.iter().filter(|(_, k)| k.is_some()).count();
-    progress.add_work(todo.iter().filter(|(_, k)| k.is_none()).map(|(p, _)| p.spec.sim.replications as u64).sum());
+    progress
+        .add_work(todo.iter().filter(|(_, k)| k.is_none()).map(|(p, _)| p.model.spec().sim.replications as u64).sum());
 
     let precision = req.experiment.precision.as_ref();
     let results: Vec<Result<u64, RunError>> = todo

@@ -14,6 +14,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use tailsim_components::model::Model;
 use tailsim_components::result::RunResult;
 use tailsim_config::{ModelFile, Override};
 
@@ -135,15 +136,16 @@ pub fn judge(checks: Vec<Check>) -> Vec<Verdict> {
 
 /// Loads a model written in TOML (cases are written the way users write
 /// models), with overrides.
-fn model(text: &str, overrides: &[&str]) -> tailsim_components::spec::ModelSpec {
+fn model(text: &str, overrides: &[&str]) -> Model {
     let overrides: Vec<Override> = overrides.iter().map(|o| o.parse().expect("a valid override")).collect();
     ModelFile::from_text("validate", text).load(&overrides).unwrap_or_else(|e| panic!("a reference model: {e}"))
 }
 
 /// `reps` replications of a model, in parallel.
-fn replicate(spec: &tailsim_components::spec::ModelSpec, reps: u32) -> Vec<RunResult> {
-    let (warmup, _) = resolve_warmup(spec, spec.sim.seed, 0);
-    run_replications(spec, spec.sim.seed, 0, warmup, 0..reps, &Silent)
+fn replicate(model: &Model, reps: u32) -> Vec<RunResult> {
+    let seed = model.spec().sim.seed;
+    let (warmup, _) = resolve_warmup(model, seed, 0);
+    run_replications(model, seed, 0, warmup, 0..reps, &Silent)
 }
 
 /// L = lambda W at every node of every shipped model, as the relative gap

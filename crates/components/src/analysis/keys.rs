@@ -5,7 +5,7 @@
 //! Popularity is handled in groups of keys whose probabilities differ by at
 //! most 1%, so a Zipf over millions of keys costs a few thousand terms.
 
-use crate::sim::Partitioner;
+use crate::partition::Partitioner;
 use crate::spec::{ClientSpec, DatastoreSpec, KeyDistSpec};
 
 /// Keys with one probability each: (probability of each key, how many keys,

@@ -9,10 +9,10 @@
 use tailsim_engine::scheduler::Scheduler;
 
 use super::flight::Join;
-use super::ids::{FlightId, JobId, SiteId};
 use super::request::{Answer, Op, Outcome, Owner};
 use super::service::Next;
 use super::{Event, World};
+use crate::ids::{FlightId, JobId, SiteId};
 use crate::result::ErrorKind;
 
 /// The call sites of a cache-aside step, and its single-flight scope (one

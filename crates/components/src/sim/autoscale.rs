@@ -11,8 +11,8 @@ use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::stats::TimeWeighted;
 use tailsim_engine::time::Time;
 
-use super::ids::{ClientId, Id, ScalerId, ServiceId, StationId};
 use super::{Event, World};
+use crate::ids::{ClientId, Id, ScalerId, ServiceId, StationId};
 use crate::result::ScaleEvent;
 
 /// Events of autoscalers.

@@ -10,9 +10,9 @@ use tailsim_engine::rng::{SimRng, splitmix64};
 use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::time::Time;
 
-use super::ids::{BalancerId, ServiceId, SiteId};
 use super::request::{Owner, Req};
 use super::{Event, World};
+use crate::ids::{BalancerId, ServiceId, SiteId};
 use crate::spec::{BalancerPolicySpec, BalancerSpec};
 
 /// Events of balancers.

@@ -19,7 +19,6 @@ use super::client::{Client, ClientEvent, Loop};
 use super::datastore::{Datastore, DatastoreStep};
 use super::fault::{Fault, blackhole, timing_of};
 use super::flight::{FlightKind, SingleFlight};
-use super::ids::{BalancerId, ClientId, FlightId, Id, IdVec, LinkId, RegionId, ServiceId, SiteId, StationId, ZoneId};
 use super::limits::Limits;
 use super::meter::Meter;
 use super::network::Link;
@@ -33,32 +32,18 @@ use super::site::{Site, SitePools, Target};
 use super::station::{Station, StationOptions};
 use super::{Control, Event, World};
 use crate::dist::Dist;
+use crate::ids::{BalancerId, ClientId, FlightId, Id, IdVec, LinkId, ServiceId, SiteId, StationId};
+use crate::model::{Component, DistAt, Model};
 use crate::spec::{
-    CallSpec, DisciplineSpec, FaultKindSpec, ModelSpec, ReplicationSpec, ServiceSpec, StepSpec, WaitSpec,
-    WritePolicySpec,
+    CallSpec, DisciplineSpec, FaultKindSpec, ReplicationSpec, ServiceSpec, StepSpec, TtlSpec, WaitSpec, WritePolicySpec,
 };
 
 /// Interns links by (from, to) so each pair has one stream.
 struct Links<'a> {
-    spec: &'a ModelSpec,
+    model: &'a Model,
     seed: u64,
     index: BTreeMap<(String, String), LinkId>,
     links: IdVec<LinkId, Link>,
-}
-
-/// The region a component is in, if it says (a balancer defaults to its
-/// target's).
-pub(crate) fn region_of<'a>(spec: &'a ModelSpec, name: &str) -> Option<&'a str> {
-    if let Some(b) = spec.balancer.get(name) {
-        return b.region.as_deref().or_else(|| region_of(spec, &b.target));
-    }
-    spec.service
-        .get(name)
-        .and_then(|s| s.region.as_deref())
-        .or_else(|| spec.cache.get(name).and_then(|c| c.region.as_deref()))
-        .or_else(|| spec.datastore.get(name).and_then(|d| d.region.as_deref()))
-        .or_else(|| spec.client.get(name).and_then(|c| c.region.as_deref()))
-        .or_else(|| spec.queue.get(name).and_then(|q| q.region.as_deref()))
 }
 
 impl Links<'_> {
@@ -67,41 +52,54 @@ impl Links<'_> {
         if let Some(&i) = self.index.get(&key) {
             return i;
         }
-        let cross = match (region_of(self.spec, from), region_of(self.spec, to)) {
+        let m = self.model;
+        let cross = match (m.region_name(from), m.region_name(to)) {
             (Some(a), Some(b)) => a != b,
             _ => false,
         };
-        let id = self.links.push(Link::new(&self.spec.network, from, to, cross, self.seed));
+        // The last link entry for this pair wins: its latency, or else the
+        // model's (cross-region) latency.
+        let net = &m.spec().network;
+        let over = net.link.iter().enumerate().rev().find(|(_, l)| l.from == from && l.to == to);
+        let latency = match over {
+            Some((i, l)) if l.latency.is_some() => Some(m.dist(&DistAt::LinkLatency(i))),
+            _ if cross => Some(m.dist(&DistAt::CrossRegion)),
+            _ => net.latency.as_ref().map(|_| m.dist(&DistAt::NetworkLatency)),
+        };
+        let loss = over.and_then(|(_, l)| l.loss).unwrap_or(net.loss);
+        let id = self.links.push(Link::new(latency.cloned(), loss, from, to, self.seed));
         self.index.insert(key, id);
         id
     }
 }
 
-/// Name resolution and the growing tables of call sites, pools and
-/// single-flight scopes.
+/// The growing tables of call sites, pools and single-flight scopes.
 struct Builder<'a> {
-    /// Runtime service and station count of every service, cache,
-    /// datastore and queue.
-    services: BTreeMap<&'a str, (ServiceId, u32)>,
-    balancers: BTreeMap<&'a str, (BalancerId, &'a str)>,
+    model: &'a Model,
+    /// Stations of each runtime service.
+    stations: Vec<u32>,
     links: Links<'a>,
     sites: IdVec<SiteId, Site>,
     pools: Pools,
     flights: SingleFlight,
 }
 
-impl<'a> Builder<'a> {
+impl Builder<'_> {
     fn target(&self, name: &str) -> Target {
-        match self.balancers.get(name) {
-            Some(&(b, _)) => Target::Balancer(b),
-            None => Target::Service(self.services[name].0),
+        match self.model.component(name) {
+            Some(Component::Balancer(b)) => Target::Balancer(b),
+            _ => Target::Service(self.service(name)),
         }
+    }
+
+    /// The runtime service `name` is or stands for (a balancer's target).
+    fn service(&self, name: &str) -> ServiceId {
+        self.model.service_behind(name).expect("resolved names")
     }
 
     /// Stations behind `name` (a balancer's service's).
     fn stations_behind(&self, name: &str) -> u32 {
-        let name = self.balancers.get(name).map_or(name, |&(_, s)| s);
-        self.services[name].1
+        self.stations[self.service(name).index()]
     }
 
     /// A call site from `caller` (with `caller_stations` stations) for `call`.
@@ -124,20 +122,23 @@ impl<'a> Builder<'a> {
         self.sites.push(site)
     }
 
-    /// The runtime steps of a handler, with `flight` the caller's
+    /// The runtime steps of a handler (`dists` holds the compute steps'
+    /// distributions, aligned with `specs`), with `flight` the caller's
     /// cache-aside single-flight scope (made on first use).
     fn steps(
         &mut self,
         caller: &str,
         caller_stations: u32,
         specs: Vec<StepSpec>,
+        dists: Vec<Option<&Dist>>,
         flight: &mut Option<FlightId>,
     ) -> Vec<Step> {
         specs
             .into_iter()
-            .map(|step| {
+            .zip(dists)
+            .map(|(step, dist)| {
                 let (calls, wait) = match step {
-                    StepSpec::Compute(d) => return Step::Compute(Dist::new(&d).expect("validated")),
+                    StepSpec::Compute(_) => return Step::Compute(dist.expect("resolved").clone()),
                     StepSpec::CacheAside { cache, origin, single_flight } => {
                         let lookup = CallSpec { timeout: origin.timeout, ..CallSpec::new(&cache) };
                         let sites = AsideSites {
@@ -191,85 +192,27 @@ fn runtime_service(name: &str, kind: ServiceKind, first: StationId, stations: u3
     }
 }
 
-/// Zones and request classes, interned in order of first mention.
-struct Interned {
-    zones: Vec<String>,
-    classes: Vec<String>,
-}
-
-impl Interned {
-    fn of(spec: &ModelSpec) -> Self {
-        let mut zones: Vec<String> = Vec::new();
-        let all_zones = spec
+impl World {
+    pub(super) fn build(model: &Model, seed: u64, warmup: Time) -> (World, Scheduler<Event>) {
+        let spec = model.spec();
+        // Stations of each runtime service, in the model's service order
+        // (services, caches, datastores, queues, each by name).
+        let stations_per_service = spec
             .service
             .values()
-            .flat_map(|s| s.zones.iter())
-            .chain(spec.cache.values().flat_map(|c| c.zones.iter()))
-            .chain(spec.datastore.values().flat_map(|d| d.zones.iter()));
-        for z in all_zones {
-            if !zones.contains(z) {
-                zones.push(z.clone());
-            }
-        }
-        let mut classes: Vec<String> = Vec::new();
-        for (name, c) in &spec.client {
-            let class = c.class.clone().unwrap_or_else(|| name.clone());
-            if !classes.contains(&class) {
-                classes.push(class);
-            }
-        }
-        Self { zones, classes }
-    }
-
-    /// The zone of replica `i` of a component placed over `list`.
-    fn zone(&self, list: &[String], i: u32) -> Option<ZoneId> {
-        if list.is_empty() {
-            return None;
-        }
-        let z = &list[i as usize % list.len()];
-        Some(ZoneId::new(self.zones.iter().position(|x| x == z).expect("interned")))
-    }
-
-    fn zone_named(&self, name: &str) -> Option<ZoneId> {
-        self.zones.iter().position(|x| x == name).map(ZoneId::new)
-    }
-}
-
-impl World {
-    pub(super) fn build(spec: &ModelSpec, seed: u64, warmup: Time) -> (World, Scheduler<Event>) {
-        // Runtime services: services, caches, datastores, queues, by name.
-        let mut service_map = BTreeMap::new();
-        let mut n = 0;
-        for (name, s) in &spec.service {
-            service_map.insert(name.as_str(), (ServiceId::new(n), stations_of(s)));
-            n += 1;
-        }
-        for (name, c) in &spec.cache {
-            service_map.insert(name.as_str(), (ServiceId::new(n), c.replicas));
-            n += 1;
-        }
-        for (name, d) in &spec.datastore {
-            service_map.insert(name.as_str(), (ServiceId::new(n), d.shards * (d.replicas + 1)));
-            n += 1;
-        }
-        for name in spec.queue.keys() {
-            service_map.insert(name.as_str(), (ServiceId::new(n), 1));
-            n += 1;
-        }
-        let balancer_map = spec
-            .balancer
-            .iter()
-            .enumerate()
-            .map(|(i, (name, b))| (name.as_str(), (BalancerId::new(i), b.target.as_str())));
+            .map(stations_of)
+            .chain(spec.cache.values().map(|c| c.replicas))
+            .chain(spec.datastore.values().map(|d| d.shards * (d.replicas + 1)))
+            .chain(spec.queue.values().map(|_| 1))
+            .collect();
         let mut b = Builder {
-            services: service_map,
-            balancers: balancer_map.collect(),
-            links: Links { spec, seed, index: BTreeMap::new(), links: IdVec::default() },
+            model,
+            stations: stations_per_service,
+            links: Links { model, seed, index: BTreeMap::new(), links: IdVec::default() },
             sites: IdVec::default(),
             pools: Pools::default(),
             flights: SingleFlight::default(),
         };
-        let interned = Interned::of(spec);
 
         let mut services: IdVec<ServiceId, Service> = IdVec::default();
         let mut stations: IdVec<StationId, Station> = IdVec::default();
@@ -277,10 +220,11 @@ impl World {
             let index = services.next_id();
             let count = stations_of(s);
             let mut flight = None;
-            let mut handlers = vec![b.steps(name, count, s.all_steps(), &mut flight)];
+            let mut handlers = vec![b.steps(name, count, s.all_steps(), model.handler_dists(name, false), &mut flight)];
             let mut handler_of = [0u8; Op::COUNT];
             if s.write_steps.is_some() {
-                handlers.push(b.steps(name, count, s.all_write_steps(), &mut flight));
+                let dists = model.handler_dists(name, true);
+                handlers.push(b.steps(name, count, s.all_write_steps(), dists, &mut flight));
                 handler_of[Op::Write as usize] = 1;
             }
             let mut svc = runtime_service(name, ServiceKind::Plain, stations.next_id(), count, s.workers);
@@ -289,8 +233,7 @@ impl World {
             svc.handler_of = handler_of;
             svc.hold_worker = s.hold_worker;
             svc.deadline_aware = s.deadline_aware;
-            svc.priorities =
-                interned.classes.iter().map(|c| s.priorities.get(c).copied().unwrap_or(u32::MAX)).collect();
+            svc.priorities = model.classes().iter().map(|c| s.priorities.get(c).copied().unwrap_or(u32::MAX)).collect();
             services.push(svc);
             for r in 0..count {
                 let speed = s.replica_speed.as_ref().map_or(1.0, |v| v[r as usize]);
@@ -299,7 +242,7 @@ impl World {
                     limiter: s.rate_limit.as_ref(),
                     shed: s.shed.as_ref(),
                     failure: s.failure_probability,
-                    zone: interned.zone(&s.zones, r),
+                    zone: model.zone_of_replica(&s.zones, r),
                 };
                 stations.push(Station::new(index, s.workers, s.queue_capacity, s.discipline, speed, rng, options));
             }
@@ -310,7 +253,7 @@ impl World {
             let index = services.next_id();
             let origin = CallSpec { timeout: c.origin_timeout, ..CallSpec::new(&c.origin) };
             let origin_site = b.site(name, c.replicas, &origin, None);
-            let time = Dist::new(&c.service_time).expect("validated");
+            let time = model.dist(&DistAt::CacheTime(name.clone())).clone();
             let write_tail = match c.write_policy {
                 WritePolicySpec::WriteThrough => vec![Step::Cache(CacheStep::Store)],
                 WritePolicySpec::Invalidate => vec![Step::Cache(CacheStep::Remove)],
@@ -333,7 +276,7 @@ impl World {
             services.push(svc);
             for r in 0..c.replicas {
                 let rng = stream(seed, &format!("cache.{name}[{r}]"));
-                let options = StationOptions { zone: interned.zone(&c.zones, r), ..Default::default() };
+                let options = StationOptions { zone: model.zone_of_replica(&c.zones, r), ..Default::default() };
                 stations.push(Station::new(
                     index,
                     c.workers,
@@ -351,7 +294,12 @@ impl World {
                 }
                 first
             });
-            caches.push(Cache::new(name.clone(), c, origin_site, flights, stream(seed, &format!("cache.{name}"))));
+            let ttl = c.ttl.as_ref().map(|t| match t {
+                TtlSpec::Fixed(d) => Dist::Constant(d.0),
+                TtlSpec::Drawn(_) => model.dist(&DistAt::CacheTtl(name.clone())).clone(),
+            });
+            let rng = stream(seed, &format!("cache.{name}"));
+            caches.push(Cache::new(name.clone(), c, ttl, origin_site, flights, rng));
         }
 
         let mut datastores = IdVec::default();
@@ -362,10 +310,10 @@ impl World {
                 ReplicationSpec::Sync => d.replicas,
                 ReplicationSpec::Quorum => d.quorum.unwrap_or(1).saturating_sub(1),
             };
-            let read = Dist::new(&d.read_time).expect("validated");
-            let write = Dist::new(&d.write_time).expect("validated");
-            let link =
-                b.links.links.push(Link::replication(d.replication_lag.as_ref(), &format!("replication.{name}"), seed));
+            let read = model.dist(&DistAt::ReadTime(name.clone())).clone();
+            let write = model.dist(&DistAt::WriteTime(name.clone())).clone();
+            let lag = d.replication_lag.as_ref().map(|_| model.dist(&DistAt::ReplicationLag(name.clone())).clone());
+            let link = b.links.links.push(Link::replication(lag, &format!("replication.{name}"), seed));
             let mut site = Site::new(Target::Station, link, None);
             site.op = Some(Op::Replicate);
             let replication_site = b.sites.push(site);
@@ -391,7 +339,7 @@ impl World {
             for node in 0..nodes {
                 let (shard, role) = (node / (d.replicas + 1), node % (d.replicas + 1));
                 let rng = stream(seed, &format!("datastore.{name}[{shard}.{role}]"));
-                let options = StationOptions { zone: interned.zone(&d.zones, role), ..Default::default() };
+                let options = StationOptions { zone: model.zone_of_replica(&d.zones, role), ..Default::default() };
                 stations.push(Station::new(
                     index,
                     d.workers,
@@ -421,7 +369,7 @@ impl World {
                     let call = CallSpec { timeout: Some(q.visibility_timeout), ..CallSpec::new(&group.service) };
                     let site = b.site(name, 1, &call, None);
                     b.sites[site].pull = true;
-                    (g.clone(), b.services[group.service.as_str()].0, site)
+                    (g.clone(), b.service(&group.service), site)
                 })
                 .collect();
             queues.push(MessageQueue::new(name.clone(), q, groups));
@@ -431,7 +379,8 @@ impl World {
             .balancer
             .iter()
             .map(|(name, bal)| {
-                let (service, replicas) = b.services[bal.target.as_str()];
+                let service = b.service(&bal.target);
+                let replicas = b.stations[service.index()];
                 let link = b.links.get(name, &bal.target);
                 let mut site = Site::new(Target::Station, link, None);
                 site.timeout = bal.health_check.as_ref().map(|h| h.timeout.0);
@@ -443,11 +392,6 @@ impl World {
             })
             .collect();
 
-        let regions: Vec<&str> = crate::validate::regions_of(spec);
-        let region_index = |name: &str| -> Option<RegionId> {
-            region_of(spec, name).and_then(|r| regions.iter().position(|x| *x == r)).map(RegionId::new)
-        };
-        let router_names: Vec<&str> = spec.router.keys().map(String::as_str).collect();
         let clients: IdVec<ClientId, Client> = spec
             .client
             .iter()
@@ -469,12 +413,15 @@ impl World {
                     let s = b.site(name, 1, &call, None);
                     site.get_or_insert(s);
                 }
-                let class_name = c.class.clone().unwrap_or_else(|| name.clone());
-                let class = interned.classes.iter().position(|k| *k == class_name).expect("interned") as u16;
                 let site = site.expect("a client has a target");
-                let mut client = Client::new(name.clone(), site, class, c, stream(seed, &format!("client.{name}")));
-                client.router = router_names.iter().position(|r| *r == c.target).map(super::ids::RouterId::new);
-                client.region = region_index(name);
+                let think = c.think_time.as_ref().map(|_| model.dist(&DistAt::ThinkTime(name.clone())).clone());
+                let rng = stream(seed, &format!("client.{name}"));
+                let mut client = Client::new(name.clone(), site, model.class_of(name), c, think, rng);
+                client.router = match model.component(&c.target) {
+                    Some(Component::Router(r)) => Some(r),
+                    _ => None,
+                };
+                client.region = model.region_of(name);
                 client
             })
             .collect();
@@ -482,9 +429,8 @@ impl World {
             .router
             .iter()
             .map(|(name, r)| {
-                let svcs =
-                    r.targets.iter().map(|t| b.services[b.balancers.get(t.as_str()).map_or(t.as_str(), |x| x.1)].0);
-                let regs = r.targets.iter().map(|t| region_index(t)).collect();
+                let svcs = r.targets.iter().map(|t| b.service(t));
+                let regs = r.targets.iter().map(|t| model.region_of(t)).collect();
                 Router::new(name.clone(), r, svcs.collect(), regs, stream(seed, &format!("router.{name}")))
             })
             .collect();
@@ -493,13 +439,13 @@ impl World {
             .iter()
             .filter_map(|(name, s)| {
                 let a = s.autoscale.as_ref()?;
-                let service = b.services[name.as_str()].0;
-                let (shares, mean_s) = predictive_shares(spec, name);
+                let service = b.service(name);
+                let (shares, mean_s) = predictive_shares(model, name);
                 Some(Autoscaler::new(service, s.replicas, a, shares, mean_s))
             })
             .collect();
 
-        let faults = build_faults(spec, &mut b, &stations, &interned, seed);
+        let faults = build_faults(model, &mut b, &stations, seed);
         let mut world = World {
             now: 0,
             end: spec.sim.duration.0,
@@ -561,13 +507,14 @@ impl World {
 /// Resolves each fault's stations (a component, one replica, or a zone)
 /// and links (a named link, or those a partition cuts).
 fn build_faults(
-    spec: &ModelSpec,
+    model: &Model,
     b: &mut Builder<'_>,
     stations: &IdVec<StationId, Station>,
-    interned: &Interned,
     seed: u64,
-) -> IdVec<super::ids::FaultId, Fault> {
-    spec.fault
+) -> IdVec<crate::ids::FaultId, Fault> {
+    model
+        .spec()
+        .fault
         .iter()
         .enumerate()
         .map(|(i, f)| {
@@ -581,8 +528,8 @@ fn build_faults(
                     Some((n, r)) => (n, r.trim_end_matches(']').parse::<u32>().ok()),
                     None => (t.as_str(), None),
                 };
-                let name = b.balancers.get(name).map_or(name, |&(_, s)| s);
-                let (svc, count) = b.services[name];
+                let svc = b.service(name);
+                let count = b.stations[svc.index()];
                 let first = first_of(svc);
                 match replica {
                     Some(r) => targets.push(first.offset(r)),
@@ -591,16 +538,21 @@ fn build_faults(
                 label = format!("{label} {t}");
             }
             if let Some(r) = &f.region {
-                for (name, &(svc, count)) in &b.services {
-                    if region_of(spec, name) == Some(r.as_str()) {
-                        let first = first_of(svc);
-                        targets.extend((0..count).map(|r| first.offset(r)));
-                    }
+                // Every runtime service in the region, in name order.
+                let mut in_region: Vec<(&str, ServiceId)> = (0..model.service_count())
+                    .map(ServiceId::new)
+                    .map(|s| (model.service_name(s), s))
+                    .filter(|(name, _)| model.region_name(name) == Some(r.as_str()))
+                    .collect();
+                in_region.sort();
+                for (_, svc) in in_region {
+                    let first = first_of(svc);
+                    targets.extend((0..b.stations[svc.index()]).map(|r| first.offset(r)));
                 }
                 label = format!("{label} region {r}");
             }
             if let Some(z) = &f.zone {
-                if let Some(zone) = interned.zone_named(z) {
+                if let Some(zone) = model.zone(z) {
                     targets.extend(stations.enumerate().filter(|(_, st)| st.zone == Some(zone)).map(|(id, _)| id));
                 }
                 label = format!("{label} zone {z}");
@@ -629,7 +581,7 @@ fn build_faults(
                 links,
                 timing: timing_of(f),
                 factor: f.factor.unwrap_or(1.0),
-                delay: f.delay.as_ref().map(|d| Dist::new(d).expect("validated")),
+                delay: f.delay.as_ref().map(|_| model.dist(&DistAt::FaultDelay(i)).clone()),
                 probability: f.probability.unwrap_or(0.0),
                 blackhole: blackhole(f.on_crash),
                 active: false,
@@ -649,7 +601,8 @@ fn stations_of(s: &ServiceSpec) -> u32 {
 /// requests per second that reach the service per request per second the
 /// client sends, from the static analysis; and the service's mean compute
 /// time in seconds.
-fn predictive_shares(spec: &ModelSpec, service: &str) -> (Vec<(ClientId, f64)>, f64) {
+fn predictive_shares(model: &Model, service: &str) -> (Vec<(ClientId, f64)>, f64) {
+    let spec = model.spec();
     let predictive = spec.service[service]
         .autoscale
         .as_ref()
@@ -667,10 +620,11 @@ fn predictive_shares(spec: &ModelSpec, service: &str) -> (Vec<(ClientId, f64)>, 
         .map(|(i, (name, c))| {
             let mut alone = spec.clone();
             alone.client.retain(|n, _| n == name);
+            let alone = Model::resolve(&alone).expect("a model with fewer clients resolves");
             let load = crate::analysis::analyse(&alone);
             let at = load.services.iter().find(|l| l.name == service).expect("analysed");
             mean_s = at.mean_service_s;
-            let sent = super::RateProfileProbe::new(c).mean_rate(duration);
+            let sent = crate::traffic::RateProfileProbe::new(c).mean_rate(duration);
             (ClientId::new(i), if sent > 0.0 { at.offered_rps / sent } else { 0.0 })
         })
         .collect();

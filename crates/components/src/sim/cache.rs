@@ -11,14 +11,14 @@ use tailsim_engine::rng::{SimRng, splitmix64};
 use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::time::Time;
 
-use super::ids::{CacheId, FlightId, JobId, SiteId, StationId};
 use super::request::{Answer, Op, Owner, Req};
 use super::service::{Next, ServiceKind};
 use super::store::{Lookup, Store};
 use super::{Event, World};
 use crate::dist::{Dist, unit};
+use crate::ids::{CacheId, FlightId, JobId, SiteId, StationId};
 use crate::result::CacheResult;
-use crate::spec::{CacheModeSpec, CacheSpec, TtlSpec, WritePolicySpec};
+use crate::spec::{CacheModeSpec, CacheSpec, WritePolicySpec};
 
 /// A cache node's own handler steps.
 #[derive(Copy, Clone, Debug)]
@@ -87,12 +87,15 @@ pub struct Cache {
 }
 
 impl Cache {
-    pub fn new(name: String, spec: &CacheSpec, origin_site: SiteId, flights: Option<FlightId>, rng: SimRng) -> Self {
+    pub fn new(
+        name: String,
+        spec: &CacheSpec,
+        ttl: Option<Dist>,
+        origin_site: SiteId,
+        flights: Option<FlightId>,
+        rng: SimRng,
+    ) -> Self {
         let n = spec.replicas as usize;
-        let ttl = spec.ttl.as_ref().map(|t| match t {
-            TtlSpec::Fixed(d) => Dist::Constant(d.0),
-            TtlSpec::Drawn(d) => Dist::new(d).expect("validated"),
-        });
         Self {
             name,
             nodes: spec.replicas,

@@ -13,12 +13,12 @@ use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::time::Time;
 
 use super::flow::JobEvent;
-use super::ids::{AttemptId, CallId, PoolId, SiteId, StationId};
 use super::policy::Admit;
 use super::request::{Answer, Outcome, Owner, Req};
 use super::service::ServiceKind;
 use super::site::Target;
 use super::{Event, World};
+use crate::ids::{AttemptId, CallId, PoolId, SiteId, StationId};
 use crate::result::ErrorKind;
 use crate::spec::FallbackSpec;
 

@@ -11,14 +11,14 @@ use tailsim_engine::time::{Time, from_nanos_f64};
 
 use tailsim_engine::scheduler::Scheduler;
 
-use super::ids::{ClientId, Id, RegionId, RouterId, SiteId};
 use super::policy::Limit;
 use super::request::{Answer, Op, Outcome, Owner, Req};
-use super::traffic::{KeySampler, RateProfile};
 use super::{Event, World};
 use crate::dist::{Dist, unit};
+use crate::ids::{ClientId, Id, RegionId, RouterId, SiteId};
 use crate::result::{ErrorCounts, ErrorKind};
 use crate::spec::{ArrivalSpec, ClientSpec};
+use crate::traffic::{KeySampler, RateProfile};
 
 /// Events of clients.
 #[derive(Copy, Clone, Debug)]
@@ -82,11 +82,9 @@ pub struct ClientStats {
 }
 
 impl Client {
-    pub fn new(name: String, site: SiteId, class: u16, spec: &ClientSpec, rng: SimRng) -> Self {
+    pub fn new(name: String, site: SiteId, class: u16, spec: &ClientSpec, think: Option<Dist>, rng: SimRng) -> Self {
         let looping = match spec.users {
-            Some(users) => {
-                Loop::Closed { users, think: spec.think_time.as_ref().map(|d| Dist::new(d).expect("validated")) }
-            }
+            Some(users) => Loop::Closed { users, think },
             None => {
                 let modulation = spec
                     .burst

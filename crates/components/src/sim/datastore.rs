@@ -11,18 +11,19 @@
 use std::collections::HashMap;
 
 use rand::RngExt;
-use tailsim_engine::rng::{SimRng, splitmix64};
+use tailsim_engine::rng::SimRng;
 use tailsim_engine::stats::LatencyHistogram;
 use tailsim_engine::time::Time;
 
 use tailsim_engine::scheduler::Scheduler;
 
-use super::ids::{CallId, DatastoreId, JobId, ServiceId, SiteId, StationId};
 use super::request::{Op, Outcome, Owner, Req};
 use super::service::{Next, ServiceKind};
 use super::{Event, World};
+use crate::ids::{CallId, DatastoreId, JobId, ServiceId, SiteId, StationId};
+use crate::partition::Partitioner;
 use crate::result::{DatastoreResult, ShardResult};
-use crate::spec::{DatastoreSpec, PartitionSpec, ReadPolicySpec};
+use crate::spec::{DatastoreSpec, ReadPolicySpec};
 
 /// A datastore node's own handler steps.
 #[derive(Copy, Clone, Debug)]
@@ -41,56 +42,6 @@ pub enum DatastoreStep {
 pub enum DatastoreEvent {
     /// A shard promotes a replica after its primary crashed.
     Promote { datastore: DatastoreId, shard: u32 },
-}
-
-enum Partition {
-    Hash,
-    Range { key_space: u64 },
-    Ring(Vec<(u64, u32)>),
-}
-
-/// Maps keys to shards, and split hot keys to their sub-keys. Shared by the
-/// runtime and the static analysis so both place keys alike.
-pub struct Partitioner {
-    shards: u32,
-    partition: Partition,
-}
-
-impl Partitioner {
-    pub fn new(spec: &DatastoreSpec) -> Self {
-        let partition = match spec.partition {
-            PartitionSpec::Hash => Partition::Hash,
-            PartitionSpec::Range => Partition::Range { key_space: spec.key_space.unwrap_or(1).max(1) },
-            PartitionSpec::ConsistentHash => {
-                let mut ring: Vec<(u64, u32)> = (0..spec.shards)
-                    .flat_map(|s| (0..spec.virtual_nodes).map(move |v| (hash(((s as u64) << 32) | v as u64), s)))
-                    .collect();
-                ring.sort_unstable();
-                Partition::Ring(ring)
-            }
-        };
-        Self { shards: spec.shards, partition }
-    }
-
-    /// The shard holding `key`.
-    pub fn shard_of(&self, key: u64) -> u32 {
-        match &self.partition {
-            Partition::Hash => (hash(key) % self.shards as u64) as u32,
-            Partition::Range { key_space } => {
-                ((key.min(key_space - 1) as u128 * self.shards as u128) / *key_space as u128) as u32
-            }
-            Partition::Ring(ring) => {
-                let h = hash(key ^ 0x2545_F491_4F6C_DD1D);
-                let i = ring.partition_point(|&(p, _)| p < h);
-                ring[i % ring.len()].1
-            }
-        }
-    }
-
-    /// Sub-key `j` of a split key (sub-key 0 is the key itself).
-    pub fn sub_key(key: u64, j: u64) -> u64 {
-        if j == 0 { key } else { hash(key ^ j.wrapping_mul(0x9E37_79B9_7F4A_7C15)) }
-    }
 }
 
 /// Per key: when its newest write committed, and the newest write each
@@ -158,11 +109,6 @@ pub struct Datastore {
     asynchronous: bool,
     rng: SimRng,
     pub stats: DatastoreStats,
-}
-
-fn hash(x: u64) -> u64 {
-    let mut s = x;
-    splitmix64(&mut s)
 }
 
 impl Datastore {

@@ -8,10 +8,10 @@ use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::time::{Time, from_nanos_f64};
 
 use super::call::CallEvent;
-use super::ids::{AttemptId, FaultId, Id, LinkId, StationId};
 use super::service::ServiceKind;
 use super::{Event, World};
 use crate::dist::{Dist, unit};
+use crate::ids::{AttemptId, FaultId, Id, LinkId, StationId};
 use crate::result::{ErrorKind, FaultWindow};
 use crate::spec::{CrashModeSpec, FaultKindSpec, FaultTimingSpec};
 

@@ -5,9 +5,9 @@ use tailsim_engine::time::Time;
 
 use super::World;
 use super::cache::Cache;
-use super::ids::Id;
 use super::service::Service;
 use super::station::Station;
+use crate::ids::Id;
 use crate::result::{
     BalancerResult, ClientResult, Conservation, FaultWindow, FleetResult, HopResult, ReplicaResult, RunResult,
     ServiceResult, Violation, WindowRow,

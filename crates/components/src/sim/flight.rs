@@ -12,9 +12,9 @@ use std::collections::HashMap;
 
 use tailsim_engine::scheduler::Scheduler;
 
-use super::ids::{FlightId, IdVec, JobId};
 use super::request::Outcome;
 use super::{Event, World};
+use crate::ids::{FlightId, IdVec, JobId};
 
 /// How waiters of a scope are answered when the fetch ends.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

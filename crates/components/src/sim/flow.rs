@@ -11,12 +11,12 @@ use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::time::{Time, as_secs_f64, from_nanos_f64};
 
 use super::call::CallEvent;
-use super::ids::{AttemptId, JobId, SiteId, StationId};
 use super::policy::Limit;
 use super::request::{Answer, Job, Outcome, Owner};
 use super::service::{Next, ServiceKind, Step};
 use super::{Event, World};
 use crate::dist::unit;
+use crate::ids::{AttemptId, JobId, SiteId, StationId};
 use crate::result::ErrorKind;
 
 /// Events of jobs at stations.

@@ -7,7 +7,6 @@ use tailsim_engine::rng::{SimRng, stream};
 use tailsim_engine::time::Time;
 
 use crate::dist::{Dist, unit};
-use crate::spec::{DistSpec, Duration, NetworkSpec};
 
 /// One directed link (answers travel back over the same link).
 pub struct Link {
@@ -27,22 +26,12 @@ pub struct Link {
 }
 
 impl Link {
-    /// The link from `from` to `to` under `spec`, with its own random stream.
-    /// A link between regions (`cross_region`) takes the model's
-    /// cross-region latency unless it has its own.
-    pub fn new(spec: &NetworkSpec, from: &str, to: &str, cross_region: bool, seed: u64) -> Self {
-        let over = spec.link.iter().rev().find(|l| l.from == from && l.to == to);
-        let default_cross =
-            DistSpec::LogNormalQuantiles { p50: Duration::from_millis(50), p99: Duration::from_millis(75) };
-        let fallback = if cross_region {
-            Some(spec.cross_region.as_ref().unwrap_or(&default_cross))
-        } else {
-            spec.latency.as_ref()
-        };
-        let latency = over.and_then(|l| l.latency.as_ref()).or(fallback);
+    /// The link from `from` to `to` with its latency (none: instant) and
+    /// loss probability, and its own random stream.
+    pub fn new(latency: Option<Dist>, loss: f64, from: &str, to: &str, seed: u64) -> Self {
         Self {
-            latency: latency.map(|d| Dist::new(d).expect("validated")),
-            loss: over.and_then(|l| l.loss).unwrap_or(spec.loss),
+            latency,
+            loss,
             instant_answers: false,
             cut: 0,
             extra_loss: 0.0,
@@ -83,9 +72,9 @@ impl Link {
 impl Link {
     /// The link a datastore replicates over: its latency is the replication
     /// lag, and it loses nothing.
-    pub fn replication(lag: Option<&crate::spec::DistSpec>, name: &str, seed: u64) -> Self {
+    pub fn replication(lag: Option<Dist>, name: &str, seed: u64) -> Self {
         Self {
-            latency: lag.map(|d| Dist::new(d).expect("validated")),
+            latency: lag,
             loss: 0.0,
             instant_answers: true,
             cut: 0,

@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use tailsim_engine::stats::TimeWeighted;
 use tailsim_engine::time::Time;
 
-use super::ids::{AttemptId, IdVec, PoolId};
+use crate::ids::{AttemptId, IdVec, PoolId};
 use crate::result::PoolResult;
 
 /// The pools of one pooled call site: one per (calling replica, target

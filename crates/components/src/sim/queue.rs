@@ -20,11 +20,11 @@ use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::stats::{LatencyHistogram, TimeWeighted};
 use tailsim_engine::time::Time;
 
-use super::ids::{DeliveryId, IdVec, JobId, QueueId, ServiceId, SiteId};
 use super::request::{Answer, Outcome, Owner, Req};
 use super::service::Next;
 use super::slab::Slab;
 use super::{Event, World};
+use crate::ids::{DeliveryId, IdVec, JobId, QueueId, ServiceId, SiteId};
 use crate::result::{ErrorKind, GroupResult, QueueResult};
 use crate::spec::QueueSpec;
 

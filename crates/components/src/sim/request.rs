@@ -11,10 +11,10 @@
 use tailsim_engine::scheduler::TimerId;
 use tailsim_engine::time::Time;
 
-use super::ids::{
+use super::slab::Slab;
+use crate::ids::{
     AttemptId, BalancerId, CallId, ClientId, DeliveryId, FlightId, JobId, PoolId, QueueId, SiteId, SlotId, StationId,
 };
-use super::slab::Slab;
 use crate::result::ErrorKind;
 
 /// What a request asks for.
@@ -355,7 +355,7 @@ impl std::ops::IndexMut<AttemptId> for Requests {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::ids::Id;
+    use crate::ids::Id;
 
     #[test]
     fn generations_survive_slot_reuse() {

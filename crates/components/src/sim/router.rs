@@ -18,8 +18,8 @@ use tailsim_engine::rng::SimRng;
 use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::time::Time;
 
-use super::ids::{RegionId, RouterId, ServiceId};
 use super::{Event, World};
+use crate::ids::{RegionId, RouterId, ServiceId};
 use crate::result::{RouterResult, RoutingChange};
 
 /// Events of routers.

@@ -9,10 +9,10 @@ use tailsim_engine::time::Time;
 use super::aside::AsideSites;
 use super::cache::CacheStep;
 use super::datastore::DatastoreStep;
-use super::ids::{CacheId, DatastoreId, QueueId, SiteId, StationId};
 use super::queue::QueueStep;
 use super::request::{Op, Outcome};
 use crate::dist::Dist;
+use crate::ids::{CacheId, DatastoreId, QueueId, SiteId, StationId};
 
 /// What kind of component a runtime service is.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

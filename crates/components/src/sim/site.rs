@@ -4,9 +4,9 @@
 
 use tailsim_engine::time::Time;
 
-use super::ids::{BalancerId, LinkId, PoolId, ServiceId};
 use super::policy::{Breaker, Hedge, Retry};
 use super::request::Op;
+use crate::ids::{BalancerId, LinkId, PoolId, ServiceId};
 
 /// Where a call goes.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

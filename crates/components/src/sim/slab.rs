@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use super::ids::Id;
+use crate::ids::Id;
 
 /// Storage for short-lived records (jobs, calls, attempts) addressed by id.
 /// Freed slots keep their last value until reused, so a record's
@@ -73,7 +73,7 @@ impl<I: Id, T> std::ops::IndexMut<I> for Slab<I, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::ids::JobId;
+    use crate::ids::JobId;
 
     #[test]
     fn reuses_slots_and_keeps_the_previous_value_for_generations() {

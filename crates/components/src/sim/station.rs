@@ -8,8 +8,8 @@ use tailsim_engine::rng::SimRng;
 use tailsim_engine::stats::TimeWeighted;
 use tailsim_engine::time::Time;
 
-use super::ids::{FaultId, Id, JobId, ServiceId, SlotId, ZoneId};
 use super::policy::RateLimiter;
+use crate::ids::{FaultId, Id, JobId, ServiceId, SlotId, ZoneId};
 use crate::spec::{DisciplineSpec, RateLimitSpec, ShedSpec};
 
 /// Waiting jobs in service order.
@@ -277,7 +277,7 @@ impl Station {
 mod tests {
     use super::*;
 
-    use crate::sim::ids::Id;
+    use crate::ids::Id;
 
     #[test]
     fn disciplines_order_jobs() {

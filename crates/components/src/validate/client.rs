@@ -1,6 +1,7 @@
 //! Checks of clients: open or closed loop, rate shapes, keys.
 
 use super::Checker;
+use crate::model::DistAt;
 use crate::spec::{ClientSpec, ModelSpec};
 
 impl Checker<'_> {
@@ -39,7 +40,7 @@ impl Checker<'_> {
             self.err(&at("think_time"), "applies to closed-loop clients (with `users`)");
         }
         if let Some(t) = &c.think_time {
-            self.dist(&at("think_time"), t);
+            self.dist(&at("think_time"), DistAt::ThinkTime(name.to_string()), t);
         }
         if c.timeout.is_some_and(|t| t.0 == 0) {
             self.err(&at("timeout"), "must be longer than zero; leave it out for no timeout");

@@ -1,6 +1,7 @@
 //! Checks of caches and datastores.
 
 use super::{CALLABLE, Checker};
+use crate::model::DistAt;
 use crate::spec::{CacheSpec, DatastoreSpec, PartitionSpec, ReadPolicySpec, ReplicationSpec, TtlSpec, WritePolicySpec};
 
 impl Checker<'_> {
@@ -11,7 +12,7 @@ impl Checker<'_> {
         }
         self.at_least_one(&at("replicas"), c.replicas);
         self.at_least_one(&at("workers"), c.workers);
-        self.dist(&at("service_time"), &c.service_time);
+        self.dist(&at("service_time"), DistAt::CacheTime(name.to_string()), &c.service_time);
         if c.origin == name {
             self.err(&at("origin"), "a cache cannot be its own origin");
         } else {
@@ -19,7 +20,7 @@ impl Checker<'_> {
         }
         match &c.ttl {
             Some(TtlSpec::Fixed(d)) => self.nonzero(&at("ttl"), *d),
-            Some(TtlSpec::Drawn(d)) => self.dist(&at("ttl"), d),
+            Some(TtlSpec::Drawn(d)) => self.dist(&at("ttl"), DistAt::CacheTtl(name.to_string()), d),
             None => {}
         }
         if c.write_policy == WritePolicySpec::WriteBehind {
@@ -58,10 +59,10 @@ impl Checker<'_> {
         self.at_least_one(&at("shards"), d.shards);
         self.at_least_one(&at("workers"), d.workers);
         self.at_least_one(&at("virtual_nodes"), d.virtual_nodes);
-        self.dist(&at("read_time"), &d.read_time);
-        self.dist(&at("write_time"), &d.write_time);
+        self.dist(&at("read_time"), DistAt::ReadTime(name.to_string()), &d.read_time);
+        self.dist(&at("write_time"), DistAt::WriteTime(name.to_string()), &d.write_time);
         if let Some(l) = &d.replication_lag {
-            self.dist(&at("replication_lag"), l);
+            self.dist(&at("replication_lag"), DistAt::ReplicationLag(name.to_string()), l);
         }
         match (d.partition, d.key_space) {
             (PartitionSpec::Range, None) => self.err(&at("key_space"), "range partitioning needs `key_space`"),

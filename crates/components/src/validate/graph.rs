@@ -4,13 +4,14 @@
 use std::collections::BTreeMap;
 
 use super::Checker;
+use crate::model::DistAt;
 use crate::spec::ModelSpec;
 
 impl Checker<'_> {
     pub(super) fn network(&mut self, spec: &ModelSpec) {
         let net = &spec.network;
         if let Some(d) = &net.latency {
-            self.dist(&["network", "latency"], d);
+            self.dist(&["network", "latency"], DistAt::NetworkLatency, d);
         }
         if !(0.0..1.0).contains(&net.loss) {
             self.err(&["network", "loss"], format!("must be at least 0 and below 1, got {}", net.loss));
@@ -26,7 +27,7 @@ impl Checker<'_> {
                 }
             }
             if let Some(d) = &l.latency {
-                self.dist(&["network", "link", &idx, "latency"], d);
+                self.dist(&["network", "link", &idx, "latency"], DistAt::LinkLatency(i), d);
             }
             if let Some(p) = l.loss
                 && !(0.0..1.0).contains(&p)

@@ -2,6 +2,7 @@
 //! and regions.
 
 use super::{Checker, Kind};
+use crate::model::DistAt;
 use crate::spec::{
     AutoscaleSpec, BalancerPolicySpec, ModelSpec, QueueSpec, RouterModeSpec, RouterSpec, ScalePolicySpec,
 };
@@ -176,7 +177,7 @@ impl Checker<'_> {
             }
         }
         if let Some(d) = &spec.network.cross_region {
-            self.dist(&["network", "cross_region"], d);
+            self.dist(&["network", "cross_region"], DistAt::CrossRegion, d);
         }
         let known = regions_of(spec);
         // A client's region means something only if some component is there.

@@ -1,6 +1,7 @@
 //! Checks of resilience policies and faults.
 
 use super::Checker;
+use crate::model::DistAt;
 use crate::spec::{
     BreakerSpec, CallSpec, FaultKindSpec, FaultSpec, HedgeSpec, ModelSpec, RateLimitSpec, RetrySpec, ShedSpec,
 };
@@ -106,7 +107,7 @@ impl Checker<'_> {
                     _ => self.err(&at("factor"), "a slowdown needs a positive `factor` (2.0 = twice as slow)"),
                 },
                 FaultKindSpec::Latency => match &f.delay {
-                    Some(d) => self.dist(&at("delay"), d),
+                    Some(d) => self.dist(&at("delay"), DistAt::FaultDelay(i), d),
                     None => self.err(&at("delay"), "a latency fault needs `delay`, a distribution"),
                 },
                 FaultKindSpec::Error | FaultKindSpec::Loss => match f.probability {

@@ -1,6 +1,7 @@
 //! Checks of balancers and services.
 
 use super::{CALLABLE, Checker, Kind};
+use crate::model::{DistAt, Handler};
 use crate::spec::{
     BalancerPolicySpec, BalancerSpec, CacheModeSpec, DisciplineSpec, ModelSpec, ServiceSpec, StepSpec, WaitSpec,
 };
@@ -67,7 +68,7 @@ impl Checker<'_> {
         self.at_least_one(&at("replicas"), s.replicas);
         self.at_least_one(&at("workers"), s.workers);
         if let Some(d) = &s.service_time {
-            self.dist(&at("service_time"), d);
+            self.dist(&at("service_time"), DistAt::ServiceTime(name.to_string()), d);
         }
         if s.service_time.is_none() && s.steps.is_empty() {
             self.err(&["service", name], "needs `service_time` or `steps`");
@@ -81,7 +82,8 @@ impl Checker<'_> {
         {
             let idx = i.to_string();
             let path = ["service", name, field, &idx];
-            self.step(&path, step);
+            let handler = if field == "steps" { Handler::Steps } else { Handler::WriteSteps };
+            self.step(&path, step, DistAt::Step { service: name.to_string(), handler, index: i });
         }
         if let Some(speeds) = &s.replica_speed {
             if speeds.len() != s.replicas as usize {
@@ -107,9 +109,9 @@ impl Checker<'_> {
     }
 
     /// Checks one handler step.
-    fn step(&mut self, path: &[&str], step: &StepSpec) {
+    fn step(&mut self, path: &[&str], step: &StepSpec, at: DistAt) {
         if let StepSpec::Compute(d) = step {
-            return self.dist(path, d);
+            return self.dist(path, at, d);
         }
         for call in step.calls() {
             self.call_policies(path, call);

@@ -1,4 +1,5 @@
 //! Open-loop rate shapes and key popularity: what a client sends, when.
+//! Used by the simulation's clients and by the static analysis.
 //!
 //! The instantaneous rate is `base(t) x spike(t) x diurnal(t) x burst
 //! state`. Poisson arrivals under a time-varying rate are drawn by thinning
