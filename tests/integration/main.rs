@@ -15,6 +15,7 @@
 //! - `scenarios`: the shipped scenarios show what their text says;
 //! - `cli`: the command line, including its error messages;
 //! - `sweeps`: experiments, shards, merge, resume, golden outputs;
+//! - `merging`: every way a merge is refused, naming what is wrong;
 //! - `shipped`: every model in `models/` and experiment in `experiments/` runs;
 //! - `prereq`: installs the real parts some tests need (Chromium, Slurm,
 //!   npm and Python packages) on first use.
@@ -29,6 +30,7 @@ mod faults;
 mod fidelity;
 mod growth;
 mod handlers;
+mod merging;
 // Used by the browser, Slurm and Python tests.
 #[allow(dead_code)]
 mod prereq;
