@@ -16,6 +16,8 @@
 //! - `cli`: the command line, including its error messages;
 //! - `sweeps`: experiments, shards, merge, resume, golden outputs;
 //! - `merging`: every way a merge is refused, naming what is wrong;
+//! - `slurm`: the shipped sbatch scripts on a real single-node Slurm
+//!   cluster, with cancelled, killed and requeued tasks;
 //! - `shipped`: every model in `models/` and experiment in `experiments/` runs;
 //! - `prereq`: installs the real parts some tests need (Chromium, Slurm,
 //!   npm and Python packages) on first use.
@@ -38,6 +40,7 @@ mod properties;
 mod resilience;
 mod scenarios;
 mod shipped;
+mod slurm;
 mod sweeps;
 mod theory;
 mod traffic;
