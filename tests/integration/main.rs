@@ -18,6 +18,7 @@
 //! - `merging`: every way a merge is refused, naming what is wrong;
 //! - `slurm`: the shipped sbatch scripts on a real single-node Slurm
 //!   cluster, with cancelled, killed and requeued tasks;
+//! - `kubernetes`: the shipped manifests against the Kubernetes schema;
 //! - `shipped`: every model in `models/` and experiment in `experiments/` runs;
 //! - `prereq`: installs the real parts some tests need (Chromium, Slurm,
 //!   npm and Python packages) on first use.
@@ -32,6 +33,7 @@ mod faults;
 mod fidelity;
 mod growth;
 mod handlers;
+mod kubernetes;
 mod merging;
 // Used by the browser, Slurm and Python tests.
 #[allow(dead_code)]
