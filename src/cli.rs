@@ -97,9 +97,10 @@ pub struct SweepArgs {
     /// Worker threads [default: all cores].
     #[arg(long)]
     pub jobs: Option<usize>,
-    /// Run only points whose index is K modulo N, then combine shards with
-    /// `tailsim merge`. Without it, SLURM_ARRAY_TASK_ID or
-    /// JOB_COMPLETION_INDEX gives K (with --shards N).
+    /// Run only shard K of N (the points are split into N shards of equal
+    /// estimated cost), then combine shards with `tailsim merge`. Without
+    /// it, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX gives K (with
+    /// --shards N).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<tailsim_runner::sweep::Shard>,
     /// The number of shards when K comes from SLURM_ARRAY_TASK_ID or

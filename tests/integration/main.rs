@@ -15,6 +15,10 @@
 //! - `scenarios`: the shipped scenarios show what their text says;
 //! - `cli`: the command line, including its error messages;
 //! - `sweeps`: experiments, shards, merge, resume, golden outputs;
+//! - `merging`: every way a merge is refused, naming what is wrong;
+//! - `slurm`: the shipped sbatch scripts on a real single-node Slurm
+//!   cluster, with cancelled, killed and requeued tasks;
+//! - `kubernetes`: the shipped manifests against the Kubernetes schema;
 //! - `shipped`: every model in `models/` and experiment in `experiments/` runs;
 //! - `prereq`: installs the real parts some tests need (Chromium, Slurm,
 //!   npm and Python packages) on first use.
@@ -29,6 +33,8 @@ mod faults;
 mod fidelity;
 mod growth;
 mod handlers;
+mod kubernetes;
+mod merging;
 // Used by the browser, Slurm and Python tests.
 #[allow(dead_code)]
 mod prereq;
@@ -36,6 +42,7 @@ mod properties;
 mod resilience;
 mod scenarios;
 mod shipped;
+mod slurm;
 mod sweeps;
 mod theory;
 mod traffic;

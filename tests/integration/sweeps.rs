@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::common::{assert_golden, read, root, tailsim};
 
 /// Every file under `dir`, by relative path (shard bookkeeping excluded).
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -28,7 +28,7 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
-fn assert_same_tree(a: &Path, b: &Path) {
+pub(crate) fn assert_same_tree(a: &Path, b: &Path) {
     let (ta, tb) = (tree(a), tree(b));
     assert_eq!(ta.keys().collect::<Vec<_>>(), tb.keys().collect::<Vec<_>>(), "file lists differ");
     for (k, v) in &ta {
@@ -71,14 +71,25 @@ fn outputs_are_identical_for_any_jobs_and_any_shard_split() {
     assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
     assert_same_tree(&one, &merged);
 
-    // A missing shard is named, not papered over.
+    // A missing shard is named, not papered over (tests/integration/merging.rs
+    // has every kind of merge error).
     let out = tailsim(&["merge", path(&shards[0]), path(&shards[1]), "--out", path(&tmp.path().join("partial"))]);
     assert!(!out.status.success());
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("no shard has point(s) 2"),
+        String::from_utf8_lossy(&out.stderr).contains("shard 2/3 is missing"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The points a shard directory holds, and the ones the plan's cost-balanced
+/// assignment gives that shard.
+fn held_and_assigned(dir: &Path, shard: u32, count: u32) -> (Vec<usize>, Vec<usize>) {
+    let plan: tailsim_runner::sweep::Plan = serde_json::from_str(&read(&dir.join("plan.json"))).unwrap();
+    let owner = tailsim_runner::shard::assign(&plan.costs(), count);
+    let held = (0..plan.points.len()).filter(|i| dir.join(format!("points/{i}/point.json")).exists()).collect();
+    let assigned = (0..plan.points.len()).filter(|&i| owner[i] == shard).collect();
+    (held, assigned)
 }
 
 #[test]
@@ -96,7 +107,9 @@ fn batch_array_variables_select_the_shard() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let shard: serde_json::Value = serde_json::from_str(&read(&dir.join("shard.json"))).unwrap();
     assert_eq!((shard["index"].as_u64(), shard["count"].as_u64()), (Some(1), Some(2)));
-    assert!(dir.join("points/1/point.json").exists() && !dir.join("points/0/point.json").exists());
+    let (held, assigned) = held_and_assigned(&dir, 1, 2);
+    assert_eq!(held, assigned);
+    assert_eq!(held.len(), 2);
 
     let k8s = tmp.path().join("k8s");
     let out = Command::new(env!("CARGO_BIN_EXE_tailsim"))
@@ -106,7 +119,9 @@ fn batch_array_variables_select_the_shard() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(k8s.join("points/3/point.json").exists() && !k8s.join("points/2/point.json").exists());
+    let (held, assigned) = held_and_assigned(&k8s, 3, 4);
+    assert_eq!(held, assigned);
+    assert_eq!(held.len(), 1);
 }
 
 #[test]
@@ -242,4 +257,20 @@ fn plots_are_written_and_regenerated_identically() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let after: Vec<String> = files.iter().map(|f| read(&out.join(f))).collect();
     assert_eq!(before, after);
+}
+
+/// A shard directory says which shard it is from the start, and resuming it
+/// as another shard is refused (it would mix two shards' points).
+#[test]
+fn resume_refuses_another_shard() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("s");
+    assert!(sweep(&[EXPERIMENT, "--shard", "0/2", "--out", path(&out)]).status.success());
+    let o = sweep(&[EXPERIMENT, "--shard", "1/2", "--resume", "--out", path(&out)]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("it holds shard 0/2, not shard 1/2"), "{err}");
+    let o = sweep(&[EXPERIMENT, "--resume", "--out", path(&out)]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("it holds shard 0/2, not the whole sweep"));
+    assert!(sweep(&[EXPERIMENT, "--shard", "0/2", "--resume", "--out", path(&out)]).status.success());
 }

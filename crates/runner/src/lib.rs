@@ -11,6 +11,7 @@ pub mod output;
 pub mod plot;
 pub mod point;
 pub mod run;
+pub mod shard;
 pub mod stats;
 pub mod summary;
 pub mod sweep;
@@ -29,6 +30,10 @@ pub enum RunError {
     /// The model ran away: requests piled up without bound.
     #[error("the model ran away: {0}")]
     Runaway(String),
+    /// Shard directories that cannot be merged; says what is missing or
+    /// mismatched.
+    #[error(transparent)]
+    Merge(#[from] sweep::MergeError),
     #[error("{0}")]
     Io(String),
 }

@@ -6,9 +6,13 @@
 //! Everything else (`summary.json`, `points.csv`, `.hgrm`, time series,
 //! plots) is derived from those files by [`finalize`]. That is what makes
 //! the outputs the same for any `--jobs`, for `--resume` after a kill, and
-//! for `--shard K/N` runs combined by [`merge`].
+//! for `--shard K/N` runs combined by [`merge`]. Which points a shard runs
+//! is decided by [`crate::shard`], from the costs recorded in the plan.
 
-use std::collections::BTreeMap;
+mod merge;
+
+pub use merge::{MergeError, merge};
+
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -25,12 +29,19 @@ use crate::output::write_atomic;
 use crate::point::{HistogramData, PointResult, summarise};
 use crate::summary::{SloOutcome, Summary, write_results};
 
-/// A slice of a sweep's points: those whose index is `index` modulo
-/// `count`.
+/// One of `count` slices of a sweep's points: those that
+/// [`crate::shard::assign`] gives to shard `index`, balanced by estimated
+/// cost.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shard {
     pub index: u32,
     pub count: u32,
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
 }
 
 impl std::str::FromStr for Shard {
@@ -64,12 +75,23 @@ pub struct Plan {
     pub points: Vec<PlannedPoint>,
 }
 
+impl Plan {
+    /// Each point's estimated cost, in index order.
+    pub fn costs(&self) -> Vec<u64> {
+        self.points.iter().map(|p| p.cost).collect()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlannedPoint {
     pub index: usize,
     pub parameters: Vec<(String, String)>,
     /// Hash of everything that determines the point's results.
     pub fingerprint: String,
+    /// The point's estimated cost in simulation events
+    /// ([`crate::shard::estimated_cost`]); shards are balanced by it.
+    #[serde(default)]
+    pub cost: u64,
 }
 
 /// A finished point, as written to `points/<i>/point.json`.
@@ -107,20 +129,20 @@ struct Prepared {
     planned: PlannedPoint,
 }
 
-fn point_dir(out: &Path, index: usize) -> PathBuf {
+pub(crate) fn point_dir(out: &Path, index: usize) -> PathBuf {
     out.join("points").join(index.to_string())
 }
 
-fn io_error(what: &str, path: &Path, e: impl std::fmt::Display) -> RunError {
+pub(crate) fn io_error(what: &str, path: &Path, e: impl std::fmt::Display) -> RunError {
     RunError::Io(format!("{what} {}: {e}", path.display()))
 }
 
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, RunError> {
+pub(crate) fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, RunError> {
     let text = std::fs::read_to_string(path).map_err(|e| io_error("reading", path, e))?;
     serde_json::from_str(&text).map_err(|e| io_error("parsing", path, e))
 }
 
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), RunError> {
+pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), RunError> {
     let text = serde_json::to_string_pretty(value).map_err(|e| io_error("encoding", path, e))?;
     write_atomic(path, format!("{text}\n").as_bytes()).map_err(|e| io_error("writing", path, e))
 }
@@ -140,9 +162,10 @@ fn prepare(req: &SweepRequest<'_>) -> Result<(Plan, Vec<Prepared>), RunError> {
                             .as_bytes()
                     )
                 );
+                let cost = crate::shard::estimated_cost(&model);
                 prepared.push(Prepared {
                     model,
-                    planned: PlannedPoint { index: p.index, parameters: p.parameters, fingerprint },
+                    planned: PlannedPoint { index: p.index, parameters: p.parameters, fingerprint, cost },
                 });
             }
             Err(d) => {
@@ -233,11 +256,36 @@ pub fn sweep(req: SweepRequest<'_>, progress: &dyn Progress) -> Result<SweepOutc
             )));
         }
     }
+    let split = req.shard.filter(|s| s.count > 1);
+    let shard_path = req.out.join("shard.json");
+    if req.resume && plan_path.exists() {
+        let old: Option<Shard> = if shard_path.exists() { Some(read_json(&shard_path)?) } else { None };
+        if old != split {
+            let name = |s: Option<Shard>| s.map_or("the whole sweep".to_string(), |s| format!("shard {s}"));
+            return Err(RunError::Io(format!(
+                "cannot resume in {}: it holds {}, not {}; use the same --shard, or another --out",
+                req.out.display(),
+                name(old),
+                name(split)
+            )));
+        }
+    }
     write_json(&plan_path, &plan)?;
+    // Written before any point, so a shard killed part-way still says which
+    // shard it is (merge names what an incomplete shard lacks).
+    if let Some(shard) = split {
+        write_json(&shard_path, &shard)?;
+    }
 
+    let owner = split.map(|s| crate::shard::assign(&plan.costs(), s.count));
     let mine: Vec<&Prepared> = prepared
         .iter()
-        .filter(|p| req.shard.is_none_or(|s| p.planned.index % s.count as usize == s.index as usize))
+        .enumerate()
+        .filter(|(i, _)| match (&owner, split) {
+            (Some(owner), Some(s)) => owner[*i] == s.index,
+            _ => true,
+        })
+        .map(|(_, p)| p)
         .collect();
     let todo: Vec<(&Prepared, Option<PointRecord>)> = mine
         .iter()
@@ -274,10 +322,7 @@ pub fn sweep(req: SweepRequest<'_>, progress: &dyn Progress) -> Result<SweepOutc
     }
     let computed = mine.len() - resumed;
 
-    if let Some(shard) = req.shard
-        && shard.count > 1
-    {
-        write_json(&req.out.join("shard.json"), &shard)?;
+    if split.is_some() {
         return Ok(SweepOutcome { plan, summary: None, computed, resumed, events });
     }
     let summary = finalize(&req.out)?;
@@ -360,49 +405,4 @@ fn parse_slo_text(text: &str) -> Option<(String, tailsim_config::Comparison, f64
         }
     }
     None
-}
-
-/// Combines shard directories into one results directory, identical to what
-/// an unsharded sweep writes.
-pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Summary, RunError> {
-    let Some(first) = dirs.first() else {
-        return Err(RunError::Io("merge needs at least one results directory".into()));
-    };
-    let plan: Plan = read_json(&first.join("plan.json"))?;
-    for d in &dirs[1..] {
-        let other: Plan = read_json(&d.join("plan.json"))?;
-        if other != plan {
-            return Err(RunError::Io(format!(
-                "{} and {} are not shards of the same sweep (their plan.json differ)",
-                first.display(),
-                d.display()
-            )));
-        }
-    }
-    let mut found: BTreeMap<usize, PathBuf> = BTreeMap::new();
-    for p in &plan.points {
-        for d in dirs {
-            let path = point_dir(d, p.index).join("point.json");
-            if path.exists() {
-                found.entry(p.index).or_insert(path);
-            }
-        }
-    }
-    let missing: Vec<String> =
-        plan.points.iter().filter(|p| !found.contains_key(&p.index)).map(|p| p.index.to_string()).collect();
-    if !missing.is_empty() {
-        return Err(RunError::Io(format!(
-            "no shard has point(s) {}; run the missing shard(s), or finish them with --resume",
-            missing.join(", ")
-        )));
-    }
-    write_json(&out.join("plan.json"), &plan)?;
-    for (index, path) in &found {
-        let bytes = std::fs::read(path).map_err(|e| io_error("reading", path, e))?;
-        let dest = point_dir(out, *index).join("point.json");
-        if path != &dest {
-            write_atomic(&dest, &bytes).map_err(|e| io_error("writing", &dest, e))?;
-        }
-    }
-    finalize(out)
 }
