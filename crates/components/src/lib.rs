@@ -28,4 +28,6 @@ pub mod result;
 pub mod sim;
 pub mod spec;
 pub mod suggest;
+pub mod timeline;
+pub mod topology;
 pub mod validate;
