@@ -16,6 +16,8 @@
 //! - `cli`: the command line, including its error messages;
 //! - `sweeps`: experiments, shards, merge, resume, golden outputs;
 //! - `shipped`: every model in `models/` and experiment in `experiments/` runs;
+//! - `report`: `report.html` in a real browser (headless Chromium), and
+//!   `tailsim graph`;
 //! - `prereq`: installs the real parts some tests need (Chromium, Slurm,
 //!   npm and Python packages) on first use.
 
@@ -33,6 +35,7 @@ mod handlers;
 #[allow(dead_code)]
 mod prereq;
 mod properties;
+mod report;
 mod resilience;
 mod scenarios;
 mod shipped;
