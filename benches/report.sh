@@ -50,7 +50,7 @@ path = "client.feed.rate"
 range = { from = 1000, to = 3150, steps = 64 }
 TOML
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(/usr/bin/chromium --version)"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(/usr/bin/chromium --version 2>/dev/null)"
 for name in mm1_64 celebrity_64; do
     "$bin" sweep "$work/$name.toml" --out "$work/$name" > /dev/null 2>&1 || [ $? -eq 3 ]
     printf '%s: report.html %d bytes\n' "$name" "$(stat -c %s "$work/$name/report.html")"
