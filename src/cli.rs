@@ -29,6 +29,10 @@ pub enum Command {
     Check(CheckArgs),
     /// Regenerate the plots (SVG) of a results directory.
     Plot(PlotArgs),
+    /// Rebuild the HTML report (report.html) of a results directory.
+    Report(ReportArgs),
+    /// Draw a model's topology (SVG or Graphviz DOT) on stdout.
+    Graph(GraphArgs),
     /// Run the reference cases against queueing and caching theory.
     Validate(ValidateArgs),
     /// Find the smallest value of a parameter that meets an experiment's
@@ -88,6 +92,33 @@ pub struct ValidateArgs {
 pub struct PlotArgs {
     /// A results directory written by `run`, `sweep` or `merge`.
     pub dir: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// A results directory written by `run`, `sweep` or `merge`.
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// The model file (TOML).
+    pub model: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Svg)]
+    pub format: GraphFormat,
+    /// Override a model field, such as `service.api.steps=[...]`. Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
+    pub set: Vec<Override>,
+}
+
+/// How `tailsim graph` writes the topology.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    /// A standalone SVG picture, drawn like the report's.
+    Svg,
+    /// Graphviz DOT, for `dot -Tpng` and other tools.
+    Dot,
 }
 
 #[derive(Debug, clap::Args)]

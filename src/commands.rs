@@ -2,8 +2,10 @@
 
 mod capacity;
 mod check;
+mod graph;
 mod merge;
 mod plot;
+mod report;
 mod run;
 mod sweep;
 mod validate;
@@ -19,6 +21,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Merge(args) => merge::run(args),
         Command::Check(args) => check::check(args),
         Command::Plot(args) => plot::run(args),
+        Command::Report(args) => report::run(args),
+        Command::Graph(args) => graph::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Capacity(args) => capacity::run(args),
     }

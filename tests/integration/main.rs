@@ -20,6 +20,8 @@
 //!   cluster, with cancelled, killed and requeued tasks;
 //! - `kubernetes`: the shipped manifests against the Kubernetes schema;
 //! - `shipped`: every model in `models/` and experiment in `experiments/` runs;
+//! - `report`: `report.html` in a real browser (headless Chromium), and
+//!   `tailsim graph`;
 //! - `prereq`: installs the real parts some tests need (Chromium, Slurm,
 //!   npm and Python packages) on first use.
 
@@ -39,6 +41,7 @@ mod merging;
 #[allow(dead_code)]
 mod prereq;
 mod properties;
+mod report;
 mod resilience;
 mod scenarios;
 mod shipped;

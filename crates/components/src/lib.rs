@@ -31,5 +31,7 @@ pub mod result;
 pub mod sim;
 pub mod spec;
 pub mod suggest;
+pub mod timeline;
+pub mod topology;
 pub mod traffic;
 pub mod validate;

@@ -10,6 +10,7 @@ pub mod execute;
 pub mod output;
 pub mod plot;
 pub mod point;
+pub mod report;
 pub mod run;
 pub mod shard;
 pub mod stats;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use tailsim_components::result::{ErrorKind, RunResult};
+use tailsim_components::timeline::TrafficWindow;
 use tailsim_engine::stats::LatencyHistogram;
 use tailsim_engine::time::{Time, as_secs_f64};
 
@@ -63,6 +64,9 @@ pub struct PointResult {
     pub runaway: Option<String>,
     /// Fault windows of the first replication, in seconds.
     pub faults: Vec<FaultSpan>,
+    /// The model's load spikes and hot-key windows, in seconds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub windows: Vec<TrafficWindow>,
 }
 
 /// When a fault was active, in simulated seconds.
@@ -543,6 +547,7 @@ pub fn summarise(
                 rto_s: growth::rto_s(runs, i),
             })
             .collect(),
+        windows: Vec::new(),
     };
     (result, merged)
 }

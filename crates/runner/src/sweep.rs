@@ -19,6 +19,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tailsim_components::analysis::check_stable;
 use tailsim_components::model::Model;
+use tailsim_components::timeline::traffic_windows;
+use tailsim_components::topology::{Topology, topology};
 use tailsim_config::{Experiment, Precision};
 use tailsim_engine::rng::fnv1a64;
 use tailsim_engine::stats::LatencyHistogram;
@@ -73,6 +75,14 @@ pub struct Plan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plot_against: Option<String>,
     pub points: Vec<PlannedPoint>,
+    /// The arguments after `tailsim` that reproduce this directory (see
+    /// [`reproducing_command`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    /// The model's components and calls at the first point; a point whose
+    /// model has other ones carries its own.
+    #[serde(default)]
+    pub topology: Topology,
 }
 
 impl Plan {
@@ -92,6 +102,48 @@ pub struct PlannedPoint {
     /// ([`crate::shard::estimated_cost`]); shards are balanced by it.
     #[serde(default)]
     pub cost: u64,
+    /// The topology at this point, where it differs from the plan's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topology: Option<Topology>,
+}
+
+impl Plan {
+    /// Whether two plans describe the same sweep: everything but the
+    /// command that was typed to start it.
+    pub fn same_sweep(&self, other: &Plan) -> bool {
+        Plan { command: Vec::new(), ..self.clone() } == Plan { command: Vec::new(), ..other.clone() }
+    }
+
+    /// The topology of point `index`.
+    pub fn topology_of(&self, index: usize) -> &Topology {
+        self.points.iter().find(|p| p.index == index).and_then(|p| p.topology.as_ref()).unwrap_or(&self.topology)
+    }
+}
+
+/// The `tailsim` arguments that reproduce a sweep or run: the subcommand,
+/// the file as it was named (an absolute path is cut to its last folder
+/// and file name, so the plan stays the same on every machine) and the
+/// command-line overrides (`--set`, `--seed`, `--replications`), in order.
+pub fn reproducing_command(experiment: &Experiment, is_experiment: bool) -> Vec<String> {
+    let path = &experiment.path;
+    let shown = if path.is_absolute() {
+        let mut tail: Vec<String> =
+            path.iter().rev().take(2).map(|p| p.to_string_lossy().into_owned()).collect::<Vec<_>>();
+        tail.reverse();
+        tail.join("/")
+    } else {
+        path.to_string_lossy().replace('\\', "/")
+    };
+    let mut argv = vec![if is_experiment { "sweep" } else { "run" }.to_string(), shown];
+    for o in experiment.base.iter().filter(|o| o.anchor.is_none()) {
+        if let Some((flag, value)) = o.origin.split_once(' ')
+            && flag.starts_with("--")
+        {
+            argv.push(flag.to_string());
+            argv.push(value.to_string());
+        }
+    }
+    argv
 }
 
 /// A finished point, as written to `points/<i>/point.json`.
@@ -163,9 +215,10 @@ fn prepare(req: &SweepRequest<'_>) -> Result<(Plan, Vec<Prepared>), RunError> {
                     )
                 );
                 let cost = crate::shard::estimated_cost(&model);
+                let topology = Some(topology(model.spec()));
                 prepared.push(Prepared {
                     model,
-                    planned: PlannedPoint { index: p.index, parameters: p.parameters, fingerprint, cost },
+                    planned: PlannedPoint { index: p.index, parameters: p.parameters, fingerprint, cost, topology },
                 });
             }
             Err(d) => {
@@ -188,6 +241,10 @@ fn prepare(req: &SweepRequest<'_>) -> Result<(Plan, Vec<Prepared>), RunError> {
     if !errors.is_empty() {
         return Err(RunError::Invalid(tailsim_config::Diagnostics(errors)));
     }
+    let shared = prepared[0].planned.topology.clone().unwrap_or_default();
+    for p in &mut prepared {
+        p.planned.topology = p.planned.topology.take().filter(|t| *t != shared);
+    }
     let first = prepared[0].model.spec();
     let plan = Plan {
         tailsim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -199,6 +256,8 @@ fn prepare(req: &SweepRequest<'_>) -> Result<(Plan, Vec<Prepared>), RunError> {
         slos: e.slos.iter().map(|s| s.text.clone()).collect(),
         plot_against: e.plot_against.clone(),
         points: prepared.iter().map(|p| p.planned.clone()).collect(),
+        command: reproducing_command(e, req.is_experiment),
+        topology: shared,
     };
     Ok((plan, prepared))
 }
@@ -234,6 +293,7 @@ fn run_point(p: &Prepared, precision: Option<&Precision>, progress: &dyn Progres
             (result, histogram) = summarise(index, p.planned.parameters.clone(), method.name(), &runs);
         }
     }
+    result.windows = traffic_windows(model.spec());
     PointRecord {
         fingerprint: p.planned.fingerprint.clone(),
         result,
@@ -248,7 +308,7 @@ pub fn sweep(req: SweepRequest<'_>, progress: &dyn Progress) -> Result<SweepOutc
     let plan_path = req.out.join("plan.json");
     if req.resume && plan_path.exists() {
         let old: Plan = read_json(&plan_path)?;
-        if old != plan {
+        if !old.same_sweep(&plan) {
             return Err(RunError::Io(format!(
                 "cannot resume in {}: the experiment or model changed since that run started; \
                  rerun without --resume, or use another --out",
@@ -330,15 +390,21 @@ pub fn sweep(req: SweepRequest<'_>, progress: &dyn Progress) -> Result<SweepOutc
 }
 
 /// Reads `plan.json` and every point of a results directory, then writes
-/// the summary, tables, histograms and plots.
+/// the summary, tables, histograms, plots and `report.html`.
 pub fn finalize(dir: &Path) -> Result<Summary, RunError> {
-    let (summary, histograms) = load_results(dir)?;
+    let (plan, summary, histograms) = load(dir)?;
     write_results(dir, &summary, &histograms).map_err(|e| io_error("writing results to", dir, e))?;
+    crate::report::write_report(dir, &plan, &summary, &histograms).map_err(|e| io_error("writing", dir, e))?;
     Ok(summary)
 }
 
 /// Rebuilds the summary and histograms from a results directory.
 pub fn load_results(dir: &Path) -> Result<(Summary, Vec<LatencyHistogram>), RunError> {
+    load(dir).map(|(_, summary, histograms)| (summary, histograms))
+}
+
+/// Reads a results directory: its plan, the summary and the histograms.
+pub fn load(dir: &Path) -> Result<(Plan, Summary, Vec<LatencyHistogram>), RunError> {
     let plan: Plan = read_json(&dir.join("plan.json"))?;
     let mut points = Vec::with_capacity(plan.points.len());
     let mut histograms = Vec::with_capacity(plan.points.len());
@@ -371,7 +437,7 @@ pub fn load_results(dir: &Path) -> Result<(Summary, Vec<LatencyHistogram>), RunE
         slos,
         points,
     };
-    Ok((summary, histograms))
+    Ok((plan, summary, histograms))
 }
 
 fn evaluate_slos(plan: &Plan, points: &[PointResult]) -> Vec<SloOutcome> {
@@ -397,7 +463,7 @@ fn evaluate_slos(plan: &Plan, points: &[PointResult]) -> Vec<SloOutcome> {
 
 /// Re-reads an SLO from the plan (it was checked when the experiment was
 /// loaded).
-fn parse_slo_text(text: &str) -> Option<(String, tailsim_config::Comparison, f64)> {
+pub(crate) fn parse_slo_text(text: &str) -> Option<(String, tailsim_config::Comparison, f64)> {
     use tailsim_config::Comparison::*;
     for (sym, cmp) in [("<=", LessOrEqual), (">=", GreaterOrEqual), ("<", Less), (">", Greater)] {
         if let Some((m, v)) = text.split_once(sym) {

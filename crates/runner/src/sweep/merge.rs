@@ -148,6 +148,11 @@ pub fn plan_differences(a: &Plan, b: &Plan, a_name: &str, b_name: &str) -> Vec<S
     if more > 0 {
         out.push(format!("and {more} more point(s) differ"));
     }
+    if out.is_empty()
+        && (a.topology != b.topology || a.points.iter().zip(&b.points).any(|(p, q)| p.topology != q.topology))
+    {
+        out.push(format!("the model's components or calls differ between {a_name} and {b_name}"));
+    }
     out
 }
 
@@ -169,7 +174,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Summary, RunError> {
     let plan: Plan = read_json(&first.join("plan.json"))?;
     for d in &dirs[1..] {
         let other: Plan = read_json(&d.join("plan.json"))?;
-        if other != plan {
+        if !other.same_sweep(&plan) {
             let (a, b) = (first.display().to_string(), d.display().to_string());
             return Err(MergeError::DifferentPlans {
                 first: first.clone(),
