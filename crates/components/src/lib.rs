@@ -25,8 +25,10 @@
 pub mod analysis;
 pub mod dist;
 pub mod ids;
+pub mod metric;
 pub mod model;
 mod partition;
+pub mod plan;
 pub mod result;
 pub mod sim;
 pub mod spec;

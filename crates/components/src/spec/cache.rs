@@ -69,6 +69,34 @@ pub struct CacheSpec {
     pub region: Option<String>,
 }
 
+impl CacheSpec {
+    /// A read-through LRU cache of `capacity` entries in front of `origin`,
+    /// with the defaults of a TOML table that names only these fields.
+    pub fn new(origin: &str, capacity: u64, service_time: DistSpec) -> Self {
+        Self {
+            capacity,
+            eviction: EvictionSpec::default(),
+            ttl: None,
+            replicas: one(),
+            workers: workers(),
+            queue_capacity: None,
+            service_time,
+            origin: origin.to_string(),
+            mode: CacheModeSpec::default(),
+            write_policy: WritePolicySpec::default(),
+            flush_delay: None,
+            origin_timeout: None,
+            single_flight: false,
+            xfetch_beta: None,
+            stale_while_revalidate: None,
+            prewarm: Vec::new(),
+            top_keys: ten(),
+            zones: Vec::new(),
+            region: None,
+        }
+    }
+}
+
 fn one() -> u32 {
     1
 }
