@@ -14,6 +14,7 @@
 //! timeout already settled, or to a job that has moved on, is recognised
 //! and dropped in O(1).
 
+mod alias;
 mod aside;
 mod autoscale;
 mod balancer;
@@ -667,10 +668,13 @@ impl RateProfileProbe {
         Self { profile: traffic::RateProfile::new(c), duty }
     }
 
-    /// The mean rate over [0, `duration`), by the midpoint rule on 10,000
-    /// steps (exact for steps and spikes at step boundaries, close for ramps
-    /// and curves).
+    /// The mean rate over [0, `duration`): exact for steps, ramps and
+    /// spikes (a schedule read from a rate file included); with a diurnal
+    /// curve, by the midpoint rule on 10,000 steps.
     pub fn mean_rate(&self, duration: Time) -> f64 {
+        if let Some(mean) = self.profile.exact_mean(duration) {
+            return mean * self.duty.0;
+        }
         const STEPS: u64 = 10_000;
         let dt = (duration / STEPS).max(1);
         let n = (duration / dt).max(1);
