@@ -8,6 +8,7 @@
 // error path, where their size costs nothing worth boxing for.
 #![allow(clippy::result_large_err)]
 
+pub mod data_file;
 pub mod diagnostic;
 pub mod experiment_file;
 pub mod model_file;
