@@ -252,7 +252,7 @@ pub fn load_observations(base: &Path, spec: &DistFileSpec) -> Result<Observation
         DataFormat::Csv => csv::read(&src, spec.unit, spec.column.as_deref())?,
         DataFormat::Prometheus => {
             let as_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-            prometheus::read(&src, spec.unit, spec.metric.as_deref(), &spec.labels, as_csv)?
+            prometheus::read(&src, spec.unit, spec.histogram.as_deref(), &spec.labels, as_csv)?
         }
     };
     if obs.count() <= 0.0 {

@@ -63,6 +63,10 @@ pub struct PointResult {
     pub runaway: Option<String>,
     /// Fault windows of the first replication, in seconds.
     pub faults: Vec<FaultSpan>,
+    /// Calibration hook (`[[observed]]`): the simulated percentiles the
+    /// experiment's observations are checked against; empty without any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observed_latency: Vec<crate::observed::MetricPercentiles>,
 }
 
 /// When a fault was active, in simulated seconds.
@@ -543,6 +547,7 @@ pub fn summarise(
                 rto_s: growth::rto_s(runs, i),
             })
             .collect(),
+        observed_latency: Vec::new(),
     };
     (result, merged)
 }

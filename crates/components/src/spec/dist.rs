@@ -87,7 +87,7 @@ struct RawDist {
     format: Option<DataFormat>,
     unit: Option<TimeUnit>,
     column: Option<String>,
-    metric: Option<String>,
+    histogram: Option<String>,
     labels: Option<BTreeMap<String, String>>,
     tag: Option<String>,
     factor: Option<f64>,
@@ -102,7 +102,7 @@ impl RawDist {
             ($($f:ident),*) => { $( if self.$f.is_some() { v.push(stringify!($f)); } )* };
         }
         check!(value, mean, cv, p50, p99, low, high, scale, shape, parts, samples, percentiles);
-        check!(path, format, unit, column, metric, labels, tag, factor);
+        check!(path, format, unit, column, histogram, labels, tag, factor);
         v
     }
 
@@ -225,7 +225,7 @@ impl TryFrom<RawDist> for DistSpec {
                 }
             }
             "file" => {
-                raw.only(&["path", "format", "unit", "column", "metric", "labels", "tag", "factor"])?;
+                raw.only(&["path", "format", "unit", "column", "histogram", "labels", "tag", "factor"])?;
                 let path = raw.path.ok_or("a file distribution needs `path`, the data file to read")?;
                 let unit = raw.unit.ok_or_else(|| {
                     format!(
@@ -238,7 +238,7 @@ impl TryFrom<RawDist> for DistSpec {
                     format: raw.format,
                     unit,
                     column: raw.column,
-                    metric: raw.metric,
+                    histogram: raw.histogram,
                     labels: raw.labels.unwrap_or_default(),
                     tag: raw.tag,
                     factor: raw.factor.unwrap_or(1.0),

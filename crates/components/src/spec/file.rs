@@ -6,7 +6,7 @@
 //!
 //! ```toml
 //! service_time = { dist = "file", path = "data/api.hgrm", unit = "ms" }
-//! read_time = { dist = "file", path = "data/db.prom", unit = "s", metric = "db_query_seconds" }
+//! read_time = { dist = "file", path = "data/db.prom", unit = "s", histogram = "db_query_seconds" }
 //! ```
 
 use std::collections::BTreeMap;
@@ -28,7 +28,7 @@ pub struct DistFileSpec {
     pub column: Option<String>,
     /// Prometheus: the histogram's metric name (optional when the file has
     /// one histogram).
-    pub metric: Option<String>,
+    pub histogram: Option<String>,
     /// Prometheus: only series with these label values are used (summed).
     pub labels: BTreeMap<String, String>,
     /// HdrHistogram interval log: only intervals with this tag are used.
@@ -46,7 +46,7 @@ impl DistFileSpec {
             format: None,
             unit,
             column: None,
-            metric: None,
+            histogram: None,
             labels: BTreeMap::new(),
             tag: None,
             factor: 1.0,
@@ -67,7 +67,7 @@ impl DistFileSpec {
         let format = self.resolved_format()?;
         let misplaced = [
             ("column", self.column.is_some(), DataFormat::Csv),
-            ("metric", self.metric.is_some(), DataFormat::Prometheus),
+            ("histogram", self.histogram.is_some(), DataFormat::Prometheus),
             ("labels", !self.labels.is_empty(), DataFormat::Prometheus),
             ("tag", self.tag.is_some(), DataFormat::Hlog),
         ];

@@ -31,11 +31,11 @@ type Bucket = (usize, f64, f64);
 pub fn read(
     src: &Source<'_>,
     unit: TimeUnit,
-    metric: Option<&str>,
+    histogram: Option<&str>,
     labels: &BTreeMap<String, String>,
     as_csv: bool,
 ) -> Result<Observations, DataError> {
-    let buckets = if as_csv { read_csv(src)? } else { read_text(src, unit, metric, labels)? };
+    let buckets = if as_csv { read_csv(src)? } else { read_text(src, unit, histogram, labels)? };
     Ok(to_observations(&buckets, unit))
 }
 
@@ -162,7 +162,7 @@ fn parse_sample<'a>(line: &'a str) -> Option<(&'a str, Vec<(String, String)>, &'
 fn read_text(
     src: &Source<'_>,
     unit: TimeUnit,
-    metric: Option<&str>,
+    histogram: Option<&str>,
     want: &BTreeMap<String, String>,
 ) -> Result<Vec<Bucket>, DataError> {
     if src.text.trim().is_empty() {
@@ -199,7 +199,7 @@ fn read_text(
         return Err(src.error("has no histogram buckets (no `<name>_bucket{le=\"...\"}` lines)"));
     }
     let names: Vec<&String> = first_line.keys().collect();
-    let chosen: String = match metric {
+    let chosen: String = match histogram {
         Some(m) => {
             if !first_line.contains_key(m) {
                 let hint = did_you_mean(m, names.iter().map(|s| s.as_str()))
@@ -210,7 +210,7 @@ fn read_text(
             m.to_string()
         }
         None if names.len() == 1 => names[0].clone(),
-        None => return Err(src.error(format!("has histograms {}: choose one with `metric`", list(&names)))),
+        None => return Err(src.error(format!("has histograms {}: choose one with `histogram`", list(&names)))),
     };
     check_unit(src, first_line[&chosen], "histogram", &chosen, unit)?;
     let matching: Vec<&Vec<Bucket>> = series

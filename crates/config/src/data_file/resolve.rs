@@ -84,7 +84,7 @@ pub(crate) fn resolve(spec: &mut ModelSpec, pending: Vec<Pending<'_>>, at: &Plac
             f.format,
             f.unit,
             f.column,
-            f.metric,
+            f.histogram,
             f.labels,
             f.tag
         );
