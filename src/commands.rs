@@ -2,6 +2,7 @@
 
 mod capacity;
 mod check;
+mod fit;
 mod merge;
 mod plot;
 mod run;
@@ -21,6 +22,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Plot(args) => plot::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Capacity(args) => capacity::run(args),
+        Command::Fit(args) => fit::run(args),
     }
 }
 

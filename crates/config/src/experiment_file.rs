@@ -437,9 +437,10 @@ impl Experiment {
             .unwrap_or_default();
         let data_dir = path.parent().unwrap_or(Path::new(""));
         let at = |span: Range<usize>, message: String| r.error(span, message);
+        let variants: Vec<String> = raw.variant.iter().map(|v| v.name.get_ref().clone()).collect();
         let mut observed = Vec::new();
         for o in raw.observed {
-            match observed::read(o, data_dir, &names, &at) {
+            match observed::read(o, data_dir, &names, &variants, &at) {
                 Ok(o) => observed.push(o),
                 Err(d) => errors.push(d),
             }

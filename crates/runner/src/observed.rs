@@ -32,6 +32,9 @@ pub struct ObservedPlan {
     pub metric: String,
     pub tolerance: f64,
     pub fail_sweep: bool,
+    /// Only points of this variant are checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     pub count: f64,
     pub percentiles: Vec<ObservedValue>,
 }
@@ -52,6 +55,7 @@ impl From<&tailsim_config::Observed> for ObservedPlan {
             metric: o.metric.clone(),
             tolerance: o.tolerance,
             fail_sweep: o.fail_sweep,
+            variant: o.variant.clone(),
             count: o.count,
             percentiles: o
                 .percentiles
@@ -168,6 +172,9 @@ pub fn evaluate(plan: &[ObservedPlan], points: &[PointResult]) -> Vec<ObservedOu
             let mut failed = Vec::new();
             let checked: Vec<ObservedPoint> = points
                 .iter()
+                .filter(|p| {
+                    o.variant.as_ref().is_none_or(|v| p.parameters.iter().any(|(k, pv)| k == "variant" && pv == v))
+                })
                 .map(|p| {
                     let sim = p.observed_latency.iter().find(|m| m.metric == o.metric);
                     let checks: Vec<PercentileCheck> = o
@@ -194,7 +201,7 @@ pub fn evaluate(plan: &[ObservedPlan], points: &[PointResult]) -> Vec<ObservedOu
                 tolerance: o.tolerance,
                 fail_sweep: o.fail_sweep,
                 count: o.count,
-                passed: points.len() - failed.len(),
+                passed: checked.len() - failed.len(),
                 failed,
                 points: checked,
             }

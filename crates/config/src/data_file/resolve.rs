@@ -159,14 +159,27 @@ fn client_file(spec: &mut ModelSpec, p: Pending<'_>, at: &Place<'_>) -> Result<(
 /// when there is one, with the model field that named the file as help;
 /// otherwise located at that field.
 pub(crate) fn data_diagnostic(e: &DataError, field: &str, named: Option<Location>) -> Diagnostic {
-    let message = format!("`{field}`: data file `{}`: {}", e.file.display(), e.message);
-    match (e.line, &e.line_text) {
-        (Some(line), Some(text)) => {
-            let help = named.map(|l| {
-                let place = if l.in_file { format!("{}:{}:{}", l.origin, l.line, l.column) } else { l.origin.clone() };
-                format!("the file is named by `{field}` at {place}")
-            });
-            Diagnostic {
+    let mut d = e.diagnostic();
+    d.message = format!("`{field}`: {}", d.message);
+    match (&d.location, named) {
+        (Some(_), Some(l)) => {
+            let place = if l.in_file { format!("{}:{}:{}", l.origin, l.line, l.column) } else { l.origin.clone() };
+            d.help = Some(format!("the file is named by `{field}` at {place}"));
+        }
+        (None, named) => d.location = named,
+        _ => {}
+    }
+    d
+}
+
+impl DataError {
+    /// The error as a diagnostic located at the data file's line, when
+    /// there is one.
+    pub fn diagnostic(&self) -> Diagnostic {
+        let e = self;
+        let message = format!("data file `{}`: {}", e.file.display(), e.message);
+        match (e.line, &e.line_text) {
+            (Some(line), Some(text)) => Diagnostic {
                 message,
                 location: Some(Location {
                     origin: e.file.display().to_string(),
@@ -176,10 +189,10 @@ pub(crate) fn data_diagnostic(e: &DataError, field: &str, named: Option<Location
                     width: text.chars().count().max(1),
                     in_file: true,
                 }),
-                help,
-            }
+                help: None,
+            },
+            _ => Diagnostic { message, location: None, help: None },
         }
-        _ => Diagnostic { message, location: named, help: None },
     }
 }
 

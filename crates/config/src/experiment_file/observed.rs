@@ -43,6 +43,9 @@ pub struct Observed {
     pub tolerance: f64,
     /// Whether a miss fails the sweep (exit status 3).
     pub fail_sweep: bool,
+    /// Only the points of this variant are checked (all points when
+    /// `None`): the calibrated baseline, not its what-ifs.
+    pub variant: Option<String>,
     /// Observations in the file.
     pub count: f64,
     pub percentiles: Vec<ObservedPercentile>,
@@ -76,6 +79,7 @@ pub(super) struct RawObserved {
     percentiles: Option<Spanned<Vec<f64>>>,
     #[serde(default)]
     fail_sweep: bool,
+    variant: Option<Spanned<String>>,
 }
 
 /// The observed percentiles of `obs`, with their intervals.
@@ -101,8 +105,20 @@ pub(super) fn read(
     raw: RawObserved,
     base: &Path,
     names: &[String],
+    variants: &[String],
     at: &dyn Fn(std::ops::Range<usize>, String) -> Diagnostic,
 ) -> Result<Observed, Diagnostic> {
+    if let Some(v) = &raw.variant
+        && !variants.contains(v.get_ref())
+    {
+        let mut d = if variants.is_empty() {
+            at(v.span(), format!("`variant = \"{}\"`, but the experiment has no [[variant]]", v.get_ref()))
+        } else {
+            at(v.span(), format!("the experiment has no variant named `{}`", v.get_ref()))
+        };
+        d.help = did_you_mean(v.get_ref(), variants.iter().map(|s| s.as_str())).map(|s| format!("did you mean `{s}`?"));
+        return Err(d);
+    }
     let metric = raw.metric.get_ref().trim().to_string();
     if metric != "latency" {
         let Some(name) = metric.strip_suffix(".latency") else {
@@ -159,6 +175,7 @@ pub(super) fn read(
         metric,
         tolerance,
         fail_sweep: raw.fail_sweep,
+        variant: raw.variant.map(Spanned::into_inner),
         count: obs.count(),
         percentiles: percentiles(&obs, &ps),
     })
