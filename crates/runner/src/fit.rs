@@ -152,8 +152,15 @@ fn mle(family: Family, data: &FitData, q: &dyn Fn(f64) -> f64) -> (Model, Option
         }
         (Family::Mixture, _) => {
             let grouped = data.grouped();
-            let nll = |t: &[f64]| bounded(family, t, || -grouped.loglik(&family.model(t)));
-            best_of(&nll, &mixture_starts(q))
+            let coarse = |t: &[f64]| bounded(family, t, || -grouped.loglik(&family.model(t)));
+            let start = best_of(&coarse, &mixture_starts(q));
+            match data {
+                FitData::Samples(_) => {
+                    let exact = |t: &[f64]| bounded(family, t, || -data.loglik(&family.model(t)));
+                    nelder_mead(&exact, &start, 0.02, 1e-11, 600).0
+                }
+                FitData::Bins(_) => start,
+            }
         }
         _ => {
             let nll = |t: &[f64]| bounded(family, t, || -data.loglik(&family.model(t)));
@@ -206,18 +213,18 @@ fn mixture_starts(q: &dyn Fn(f64) -> f64) -> Vec<Vec<f64>> {
     v
 }
 
-/// The best Nelder–Mead result from several starts, each polished by a
-/// restart from its own optimum.
+/// The best Nelder–Mead result from several starts, polished by a restart
+/// from its optimum (a restart escapes a collapsed simplex).
 fn best_of(f: &dyn Fn(&[f64]) -> f64, starts: &[Vec<f64>]) -> Vec<f64> {
     let mut best: Option<(Vec<f64>, f64)> = None;
     for s in starts {
-        let (x, _) = nelder_mead(f, s, 0.3, 1e-9, 3000);
-        let (x, v) = nelder_mead(f, &x, 0.05, 1e-11, 3000);
+        let (x, v) = nelder_mead(f, s, 0.3, 1e-9, 1500);
         if best.as_ref().is_none_or(|b| v < b.1) {
             best = Some((x, v));
         }
     }
-    best.expect("at least one start").0
+    let (x, _) = best.expect("at least one start");
+    nelder_mead(f, &x, 0.05, 1e-11, 1500).0
 }
 
 /// Quantile matching: least squares on log quantiles at the levels with

@@ -109,6 +109,28 @@ impl Model {
         }
     }
 
+    /// (P(X <= x), P(X > x)) with one error-function call per part, each
+    /// accurate in its own tail.
+    pub fn cdf_sf(&self, x: f64) -> (f64, f64) {
+        if x <= 0.0 {
+            return (0.0, 1.0);
+        }
+        let normal = |z: f64| {
+            let tail = 0.5 * super::optimise::erfc(z.abs() / std::f64::consts::SQRT_2);
+            if z >= 0.0 { (1.0 - tail, tail) } else { (tail, 1.0 - tail) }
+        };
+        match *self {
+            Model::Exponential { mean } => (-(-x / mean).exp_m1(), (-x / mean).exp()),
+            Model::LogNormal { mu, sigma } => normal((x.ln() - mu) / sigma),
+            Model::Mixture { w, a, b } => {
+                let lx = x.ln();
+                let (ca, sa) = normal((lx - a.0) / a.1);
+                let (cb, sb) = normal((lx - b.0) / b.1);
+                (w * ca + (1.0 - w) * cb, w * sa + (1.0 - w) * sb)
+            }
+        }
+    }
+
     /// P(lo < X <= hi), computed from whichever side is more accurate.
     pub fn mass(&self, lo: f64, hi: f64) -> f64 {
         if self.cdf(lo) > 0.5 { self.sf(lo) - self.sf(hi) } else { self.cdf(hi) - self.cdf(lo) }
