@@ -180,7 +180,8 @@ fn the_toml_fit_prints_loads_as_a_distribution() {
     std::fs::write(&path, csv::write("latency_ms", TimeUnit::Millis, &xs)).unwrap();
     let out = tailsim_ok(&["fit", path.to_str().unwrap(), "--format", "csv", "--unit", "ms"]);
     assert!(out.contains("lognormal *"), "{out}");
-    let mut lines: Vec<&str> = out.lines().filter(|l| l.trim_start().starts_with(|c: char| c.is_alphabetic())).collect();
+    let mut lines: Vec<&str> =
+        out.lines().filter(|l| l.trim_start().starts_with(|c: char| c.is_alphabetic())).collect();
     let last = out.lines().last().unwrap();
     assert!(last.starts_with("service_time = { dist = \"lognormal\""), "{last}");
     lines.retain(|l| l.contains("{ dist"));

@@ -154,13 +154,21 @@ fn the_data_file_tables_and_observed_are_documented() {
     // Tables the config layer reads itself: a client's rate and keys from
     // a file, and an experiment's [[observed]].
     let model = |table: &str| {
-        let text = format!("[client.c]\ntarget = \"s\"\n{table}\n[service.s]\nservice_time = {{ dist = \"constant\", value = \"1ms\" }}\n");
-        tailsim_config::ModelFile::from_text("m.toml", &text).load(&[]).expect_err("the unknown field is refused").to_string()
+        let text = format!(
+            "[client.c]\ntarget = \"s\"\n{table}\n[service.s]\nservice_time = {{ dist = \"constant\", value = \"1ms\" }}\n"
+        );
+        tailsim_config::ModelFile::from_text("m.toml", &text)
+            .load(&[])
+            .expect_err("the unknown field is refused")
+            .to_string()
     };
     let experiment = {
         let text = "model = \"m.toml\"\n[[observed]]\nzz = 1\n";
         let e = tailsim_config::Experiment::parse(std::path::Path::new("e.toml"), text, |_| {
-            Ok(tailsim_config::ModelFile::from_text("m.toml", "[client.c]\ntarget = \"s\"\nrate = 1.0\n[service.s]\nservice_time = { dist = \"constant\", value = \"1ms\" }\n"))
+            Ok(tailsim_config::ModelFile::from_text(
+                "m.toml",
+                "[client.c]\ntarget = \"s\"\nrate = 1.0\n[service.s]\nservice_time = { dist = \"constant\", value = \"1ms\" }\n",
+            ))
         });
         e.expect_err("the unknown field is refused").to_string()
     };
@@ -180,5 +188,9 @@ fn the_data_file_tables_and_observed_are_documented() {
             }
         }
     }
-    assert!(missing.is_empty(), "fields the loader accepts but docs/MODEL.md does not document:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "fields the loader accepts but docs/MODEL.md does not document:\n{}",
+        missing.join("\n")
+    );
 }

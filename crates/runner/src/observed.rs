@@ -229,7 +229,7 @@ fn ms(v: f64) -> String {
 }
 
 fn percentile_name(p: f64) -> String {
-    format!("p{}", format!("{p}").replace(".0", ""))
+    if p.fract() == 0.0 { format!("p{}", p as i64) } else { format!("p{p}") }
 }
 
 /// The observations section of the sweep table (empty without any).
@@ -291,6 +291,13 @@ mod tests {
 
     fn obs(value: f64, low: f64, high: f64) -> ObservedValue {
         ObservedValue { p: 99.0, value_ms: value, low_ms: low, high_ms: high }
+    }
+
+    #[test]
+    fn percentiles_are_named_as_in_tables() {
+        assert_eq!(percentile_name(50.0), "p50");
+        assert_eq!(percentile_name(99.9), "p99.9");
+        assert_eq!(percentile_name(90.05), "p90.05");
     }
 
     #[test]

@@ -99,8 +99,11 @@ fn read_csv(src: &Source<'_>) -> Result<Vec<Bucket>, DataError> {
     Ok(buckets)
 }
 
+/// Label names and values, in the order written.
+type Labels = Vec<(String, String)>;
+
 /// A sample line: metric name, labels, value.
-fn parse_sample<'a>(line: &'a str) -> Option<(&'a str, Vec<(String, String)>, &'a str)> {
+fn parse_sample(line: &str) -> Option<(&str, Labels, &str)> {
     let name_end = line.find(|c: char| c == '{' || c.is_whitespace())?;
     let name = &line[..name_end];
     let mut rest = &line[name_end..];
@@ -169,7 +172,7 @@ fn read_text(
         return Err(src.error("is empty: expected Prometheus text exposition with `_bucket{le=...}` lines"));
     }
     // (histogram, labels without le) -> buckets, in file order.
-    let mut series: BTreeMap<(String, Vec<(String, String)>), Vec<Bucket>> = BTreeMap::new();
+    let mut series: BTreeMap<(String, Labels), Vec<Bucket>> = BTreeMap::new();
     let mut first_line: BTreeMap<String, usize> = BTreeMap::new();
     for (i, raw) in src.text.lines().enumerate() {
         let line = i + 1;

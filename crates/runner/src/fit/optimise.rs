@@ -43,8 +43,8 @@ pub fn nelder_mead(f: &dyn Fn(&[f64]) -> f64, start: &[f64], step: f64, tol: f64
                 // Shrink towards the best point.
                 let b = simplex[0].0.clone();
                 for s in simplex.iter_mut().skip(1) {
-                    for j in 0..n {
-                        s.0[j] = b[j] + 0.5 * (s.0[j] - b[j]);
+                    for (v, bj) in s.0.iter_mut().zip(&b) {
+                        *v = bj + 0.5 * (*v - bj);
                     }
                     s.1 = f(&s.0);
                 }
@@ -67,6 +67,7 @@ pub fn hessian(f: &dyn Fn(&[f64]) -> f64, x: &[f64], h: f64) -> Vec<Vec<f64>> {
     };
     let f0 = f(x);
     let mut m = vec![vec![0.0; n]; n];
+    #[allow(clippy::needless_range_loop)] // a symmetric matrix, filled by index pairs
     for i in 0..n {
         m[i][i] = (at(&[(i, h)]) - 2.0 * f0 + at(&[(i, -h)])) / (h * h);
         for j in 0..i {
@@ -94,7 +95,7 @@ pub fn invert(m: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
         .collect();
     for c in 0..n {
         let p = (c..n).max_by(|&x, &y| a[x][c].abs().total_cmp(&a[y][c].abs()))?;
-        if !(a[p][c].abs() > 1e-300) || !a[p][c].is_finite() {
+        if a[p][c].abs() <= 1e-300 || !a[p][c].is_finite() {
             return None;
         }
         a.swap(c, p);
