@@ -38,6 +38,79 @@ pub enum Command {
     /// Find the smallest value of a parameter that meets an experiment's
     /// SLOs (or, with --largest, the largest: the knee of a load).
     Capacity(CapacityArgs),
+    /// Fit an exponential, a lognormal and a two-part mixture to a latency
+    /// file (.hgrm, .hlog, CSV samples or Prometheus buckets) and print
+    /// the best as a distribution to paste into a model.
+    Fit(FitArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FitArgs {
+    /// The latency file.
+    pub file: PathBuf,
+    /// The unit of the file's values: ns, us, ms or s.
+    #[arg(long)]
+    pub unit: UnitArg,
+    /// The format: hgrm, hlog, csv or prometheus [default: from the
+    /// extension; a .csv file must say].
+    #[arg(long)]
+    pub format: Option<FormatArg>,
+    /// CSV samples: the column of values (when the file has several).
+    #[arg(long)]
+    pub column: Option<String>,
+    /// Prometheus: the histogram's name (when the file has several).
+    #[arg(long)]
+    pub histogram: Option<String>,
+    /// Prometheus: use only series with this label value; repeatable.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub label: Vec<String>,
+    /// Interval log: use only intervals with this tag.
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Maximum likelihood (with 95% intervals) or quantile matching.
+    #[arg(long, value_enum, default_value_t = FitMethodArg::Mle)]
+    pub method: FitMethodArg,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FitMethodArg {
+    /// Maximum likelihood.
+    Mle,
+    /// Least squares on log quantiles from p10 to p99.9.
+    Quantiles,
+}
+
+/// A unit as `--unit` takes it.
+#[derive(Copy, Clone, Debug)]
+pub struct UnitArg(pub tailsim_components::spec::TimeUnit);
+
+impl std::str::FromStr for UnitArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        use tailsim_components::spec::TimeUnit;
+        TimeUnit::ALL.into_iter().find(|u| u.name() == s.trim()).map(UnitArg).ok_or_else(|| {
+            let hint = tailsim_components::suggest::did_you_mean(s, TimeUnit::ALL.iter().map(|u| u.name()))
+                .map(|h| format!(" (did you mean `{h}`?)"))
+                .unwrap_or_default();
+            format!("unknown unit `{s}`{hint}; expected ns, us, ms or s")
+        })
+    }
+}
+
+/// A format as `--format` takes it.
+#[derive(Copy, Clone, Debug)]
+pub struct FormatArg(pub tailsim_components::spec::DataFormat);
+
+impl std::str::FromStr for FormatArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        use tailsim_components::spec::DataFormat;
+        DataFormat::ALL
+            .into_iter()
+            .find(|f| f.name() == s.trim())
+            .map(FormatArg)
+            .ok_or_else(|| format!("unknown format `{s}`; expected hgrm, hlog, csv or prometheus"))
+    }
 }
 
 #[derive(Debug, clap::Args)]

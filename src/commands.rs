@@ -2,6 +2,7 @@
 
 mod capacity;
 mod check;
+mod fit;
 mod graph;
 mod merge;
 mod plot;
@@ -25,6 +26,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Graph(args) => graph::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Capacity(args) => capacity::run(args),
+        Command::Fit(args) => fit::run(args),
     }
 }
 

@@ -62,9 +62,12 @@ pub fn model(text: &str) -> ModelSpec {
 /// A per-replication statistic.
 /// A model from `models/`, with `--set`-style overrides applied.
 pub fn shipped_model(name: &str, set: &[&str]) -> ModelSpec {
-    let text = read(&root().join("models").join(name));
     let ovs: Vec<tailsim_config::Override> = set.iter().map(|s| s.parse().unwrap()).collect();
-    tailsim_config::ModelFile::from_text(name, &text).load(&ovs).unwrap_or_else(|e| panic!("{e}")).into_spec()
+    // Read from its path, so data files it names resolve beside it.
+    tailsim_config::ModelFile::read(&root().join("models").join(name))
+        .and_then(|m| m.load(&ovs))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_spec()
 }
 
 pub fn per_run(runs: &[RunResult], f: impl Fn(&RunResult) -> f64) -> Vec<f64> {

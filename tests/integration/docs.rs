@@ -139,3 +139,58 @@ fn the_documented_example_models_load() {
     }
     assert!(checked >= 2);
 }
+
+/// The fields serde expected, from an error message.
+fn expected_fields(err: &str, context: &str) -> Vec<String> {
+    let (_, list) = err
+        .split_once("unknown field `zz`, expected ")
+        .unwrap_or_else(|| panic!("no field list for {context} in:\n{err}"));
+    let list = list.lines().next().unwrap();
+    list.split('`').skip(1).step_by(2).map(String::from).collect()
+}
+
+#[test]
+fn the_data_file_tables_and_observed_are_documented() {
+    // Tables the config layer reads itself: a client's rate and keys from
+    // a file, and an experiment's [[observed]].
+    let model = |table: &str| {
+        let text = format!(
+            "[client.c]\ntarget = \"s\"\n{table}\n[service.s]\nservice_time = {{ dist = \"constant\", value = \"1ms\" }}\n"
+        );
+        tailsim_config::ModelFile::from_text("m.toml", &text)
+            .load(&[])
+            .expect_err("the unknown field is refused")
+            .to_string()
+    };
+    let experiment = {
+        let text = "model = \"m.toml\"\n[[observed]]\nzz = 1\n";
+        let e = tailsim_config::Experiment::parse(std::path::Path::new("e.toml"), text, |_| {
+            Ok(tailsim_config::ModelFile::from_text(
+                "m.toml",
+                "[client.c]\ntarget = \"s\"\nrate = 1.0\n[service.s]\nservice_time = { dist = \"constant\", value = \"1ms\" }\n",
+            ))
+        });
+        e.expect_err("the unknown field is refused").to_string()
+    };
+    let cases = [
+        ("### rate from a file (client)", model("rate = { file = \"r.csv\", zz = 1 }")),
+        ("### keys from a file (client)", model("keys = { file = \"k.csv\", zz = 1 }")),
+        ("## [[observed]]", experiment),
+    ];
+    let mut missing = Vec::new();
+    for (section, err) in &cases {
+        let fields = expected_fields(err, section);
+        assert!(fields.len() >= 3, "{section}: {fields:?}");
+        let docs = documented(section);
+        for f in fields {
+            if !docs.contains(&f) {
+                missing.push(format!("{section}: `{f}`"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "fields the loader accepts but docs/MODEL.md does not document:\n{}",
+        missing.join("\n")
+    );
+}

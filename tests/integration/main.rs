@@ -6,6 +6,8 @@
 //!   intervals from independent replications;
 //! - `properties`: conservation of requests and Little's law;
 //! - `determinism`: byte-identical outputs for the same seed;
+//! - `calibration`: data files (formats, rates, keys), `tailsim fit`, and
+//!   `[[observed]]` against a model that generated the data;
 //! - `handlers`: service times, handler steps, workers during calls, network;
 //! - `data`: caches, datastores and connection pools;
 //! - `balancing`: load-balancer policies, health checks, outlier ejection;
@@ -26,6 +28,7 @@
 //!   npm and Python packages) on first use.
 
 mod balancing;
+mod calibration;
 mod cli;
 mod common;
 mod data;

@@ -83,7 +83,17 @@ impl Dist {
                 }
                 Dist::Samples(s.iter().map(|d| d.0).collect())
             }
-            DistSpec::Percentiles(table) => Dist::Percentiles(table.iter().map(|&(q, d)| (q, d.0 as f64)).collect()),
+            DistSpec::Percentiles(table) => {
+                crate::spec::dist::check_percentiles(table)?;
+                Dist::Percentiles(table.iter().map(|&(q, d)| (q, d.0 as f64)).collect())
+            }
+            DistSpec::File(f) => {
+                return Err(format!(
+                    "the distribution in data file `{}` has not been loaded: load the model with tailsim-config \
+                     (which reads data files), or give its values as `DistSpec::Percentiles` or `DistSpec::Samples`",
+                    f.path
+                ));
+            }
         })
     }
 

@@ -22,6 +22,7 @@
 //! assert!((mean_ms - 2.0).abs() < 0.3, "M/M/1 at rho 0.5 has mean 2 ms, got {mean_ms}");
 //! ```
 
+mod alias;
 pub mod analysis;
 pub mod dist;
 pub mod ids;

@@ -13,14 +13,16 @@ mod balancer;
 mod cache;
 mod client;
 mod datastore;
-mod dist;
+pub(crate) mod dist;
 mod duration;
 mod fault;
+mod file;
 mod network;
 mod queue;
 mod resilience;
 mod router;
 mod service;
+mod visit;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -37,6 +39,7 @@ pub use datastore::{DatastoreSpec, FailoverSpec, HotKeySpec, PartitionSpec, Read
 pub use dist::DistSpec;
 pub use duration::{Duration, ParseDurationError};
 pub use fault::{CrashModeSpec, FaultKindSpec, FaultLinkSpec, FaultSpec, FaultTimingSpec};
+pub use file::{DataFormat, DistFileSpec, TimeUnit};
 pub use network::{LinkSpec, NetworkSpec};
 pub use queue::{ConsumerGroupSpec, QueueSpec};
 pub use resilience::{

@@ -12,6 +12,7 @@ use rand_distr::{Distribution, Zipf};
 use tailsim_engine::rng::SimRng;
 use tailsim_engine::time::{SECOND, Time};
 
+use crate::alias::AliasTable;
 use crate::dist::unit;
 use crate::spec::{ClientSpec, KeyDistSpec};
 
@@ -89,6 +90,56 @@ impl RateProfile {
         points.chain(spike).filter(|&x| x > t).min()
     }
 
+    /// The exact mean of `rate_at` over [0, `duration`) when the profile is
+    /// piecewise linear (steps, ramps, spikes); `None` with a diurnal curve.
+    /// Between consecutive breakpoints the rate is linear, so the trapezoid
+    /// rule on each piece is exact.
+    pub fn exact_mean(&self, duration: Time) -> Option<f64> {
+        if self.diurnal.is_some() {
+            return None;
+        }
+        if duration == 0 {
+            return Some(self.rate_at(0));
+        }
+        let mut cuts: Vec<Time> = vec![0, duration];
+        cuts.extend(self.points.iter().map(|p| p.0).filter(|&t| t < duration));
+        if let Some((from, to, _)) = self.spike {
+            cuts.extend([from, to].into_iter().filter(|&t| t < duration));
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut area = 0.0;
+        for w in cuts.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            // The rate just after a and just before b (left limits at b
+            // matter where a step or spike starts at b).
+            let start = self.rate_at(a);
+            let end = self.rate_before(b, a);
+            area += (b - a) as f64 * (start + end) / 2.0;
+        }
+        Some(area / duration as f64)
+    }
+
+    /// The rate's limit from the left at `b`, given the piece starts at `a`.
+    fn rate_before(&self, b: Time, a: Time) -> f64 {
+        let i = self.points.partition_point(|p| p.0 <= a).max(1) - 1;
+        let mut rate = self.points[i].1;
+        if let Some(next) = self.points.get(i + 1)
+            && next.2
+        {
+            let (t0, r0) = (self.points[i].0, self.points[i].1);
+            let f = (b - t0) as f64 / (next.0 - t0) as f64;
+            rate = r0 + (next.1 - r0) * f;
+        }
+        if let Some((from, to, factor)) = self.spike
+            && from <= a
+            && b <= to
+        {
+            rate *= factor;
+        }
+        rate
+    }
+
     /// Mean gap in ns at rate `rate` per second.
     pub fn gap(rate: f64) -> f64 {
         SECOND as f64 / rate
@@ -115,10 +166,13 @@ impl RateProfileProbe {
         Self { profile: RateProfile::new(c), duty }
     }
 
-    /// The mean rate over [0, `duration`), by the midpoint rule on 10,000
-    /// steps (exact for steps and spikes at step boundaries, close for ramps
-    /// and curves).
+    /// The mean rate over [0, `duration`): exact for steps, ramps and
+    /// spikes (a schedule read from a rate file included); with a diurnal
+    /// curve, by the midpoint rule on 10,000 steps.
     pub fn mean_rate(&self, duration: Time) -> f64 {
+        if let Some(mean) = self.profile.exact_mean(duration) {
+            return mean * self.duty.0;
+        }
         const STEPS: u64 = 10_000;
         let dt = (duration / STEPS).max(1);
         let n = (duration / dt).max(1);
@@ -132,26 +186,29 @@ impl RateProfileProbe {
     }
 }
 
-/// Draws request keys: uniform or Zipf, with time-bounded hotspots.
+/// Draws request keys: uniform, Zipf or by weight, with time-bounded
+/// hotspots.
 #[derive(Clone, Debug)]
 pub struct KeySampler {
     n: u64,
     zipf: Option<Zipf<f64>>,
+    weighted: Option<AliasTable>,
     hotspots: Vec<(Time, Time, u64, f64)>,
 }
 
 impl KeySampler {
     pub fn new(c: &ClientSpec) -> Self {
-        let (n, zipf) = match &c.keys {
-            None => (1, None),
+        let (n, zipf, weighted) = match &c.keys {
+            None => (1, None, None),
             Some(k) => match k.dist {
-                KeyDistSpec::Uniform => (k.n, None),
-                KeyDistSpec::Zipf => (k.n, Zipf::new(k.n as f64, k.s).ok()),
+                KeyDistSpec::Uniform => (k.n, None, None),
+                KeyDistSpec::Zipf => (k.n, Zipf::new(k.n as f64, k.s).ok(), None),
+                KeyDistSpec::Weights => (k.n, None, Some(AliasTable::new(&k.weights))),
             },
         };
         let hotspots =
             c.hotspots.iter().map(|h| (h.at.0, h.until.map_or(Time::MAX, |u| u.0), h.key, h.share)).collect();
-        Self { n, zipf, hotspots }
+        Self { n, zipf, weighted, hotspots }
     }
 
     /// The key of a request made at `now`.
@@ -161,6 +218,9 @@ impl KeySampler {
             if (from..until).contains(&now) && unit(rng) < share {
                 return key;
             }
+        }
+        if let Some(t) = &self.weighted {
+            return t.sample(rng);
         }
         match &self.zipf {
             // Zipf draws 1..=n; key 0 is the most popular.
@@ -199,6 +259,33 @@ mod tests {
     }
 
     #[test]
+    fn the_exact_mean_integrates_steps_ramps_and_spikes() {
+        let mut c = ClientSpec::poisson("x", 100.0);
+        // 100 for 10 s, then a ramp from 200 at 10 s to 400 at 30 s, 400
+        // after; a 10x spike over [35 s, 40 s).
+        c.schedule =
+            vec![RatePoint { at: s(10), rate: 200.0, ramp: false }, RatePoint { at: s(30), rate: 400.0, ramp: true }];
+        c.spike = Some(SpikeSpec { at: s(35), duration: s(5), factor: 10.0 });
+        let p = RateProfile::new(&c);
+        let area = 100.0 * 10.0 + 300.0 * 20.0 + 400.0 * 5.0 + 4000.0 * 5.0 + 400.0 * 10.0;
+        assert!((p.exact_mean(50 * SECOND).unwrap() - area / 50.0).abs() < 1e-9);
+        // Cut inside the ramp: 100 * 10 + (200 + 350) / 2 * 15.
+        assert!((p.exact_mean(25 * SECOND).unwrap() - 5125.0 / 25.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn weighted_keys_follow_their_weights() {
+        let mut c = ClientSpec::poisson("x", 1.0);
+        c.keys = Some(KeySpec::weighted(vec![6.0, 3.0, 1.0]));
+        let k = KeySampler::new(&c);
+        let mut rng = stream(2, "w");
+        let n = 100_000;
+        let zeros = (0..n).filter(|_| k.sample(&mut rng, 0) == 0).count() as f64 / n as f64;
+        // Within 4.5 binomial standard errors of 0.6.
+        assert!((zeros - 0.6).abs() <= 4.5 * (0.24f64 / n as f64).sqrt(), "{zeros}");
+    }
+
+    #[test]
     fn diurnal_curve_peaks_and_troughs() {
         let mut c = ClientSpec::poisson("x", 100.0);
         c.diurnal = Some(DiurnalSpec { period: s(100), peak_at: s(20), peak: 3.0, trough: 0.5 });
@@ -211,7 +298,7 @@ mod tests {
     #[test]
     fn zipf_keys_favour_low_numbers_and_hotspots_take_their_share() {
         let mut c = ClientSpec::poisson("x", 1.0);
-        c.keys = Some(KeySpec { dist: KeyDistSpec::Zipf, n: 1000, s: 1.0 });
+        c.keys = Some(KeySpec { dist: KeyDistSpec::Zipf, n: 1000, s: 1.0, weights: Vec::new() });
         c.hotspots = vec![HotspotSpec { at: s(10), until: None, key: 777, share: 0.3 }];
         let k = KeySampler::new(&c);
         let mut rng = stream(1, "k");

@@ -42,6 +42,10 @@ use toml::Spanned;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, locate};
 use crate::model_file::{ModelFile, Override};
 
+pub mod observed;
+
+pub use observed::{Observed, ObservedPercentile};
+
 /// The metrics an SLO or the precision rule may name: the `points.csv`
 /// headline columns.
 pub const HEADLINE_METRICS: [&str; 13] = [
@@ -163,6 +167,8 @@ pub struct Experiment {
     /// The metric on the x axis of `latency.svg` (such as
     /// `app.utilisation`), instead of the first swept axis.
     pub plot_against: Option<String>,
+    /// Production observations the model must reproduce (`[[observed]]`).
+    pub observed: Vec<Observed>,
 }
 
 /// One point of the sweep.
@@ -194,6 +200,8 @@ struct RawExperiment {
     variant: Vec<RawVariant>,
     precision: Option<RawPrecision>,
     plot_against: Option<Spanned<String>>,
+    #[serde(default)]
+    observed: Vec<observed::RawObserved>,
 }
 
 /// A named set of overrides; the variants form an axis called `variant`.
@@ -418,6 +426,28 @@ impl Experiment {
         {
             errors.push(Diagnostic { message, location: Some(r.at(m.span())), help });
         }
+        // [[observed]]: files relative to the experiment; metrics name the
+        // model's clients and components.
+        let names: Vec<String> = model
+            .load(&[])
+            .map(|m| {
+                let spec = m.spec();
+                let mut v: Vec<String> = spec.client.keys().cloned().collect();
+                v.extend(spec.service.keys().chain(spec.cache.keys()).chain(spec.datastore.keys()).cloned());
+                v.extend(spec.queue.keys().cloned());
+                v
+            })
+            .unwrap_or_default();
+        let data_dir = path.parent().unwrap_or(Path::new(""));
+        let at = |span: Range<usize>, message: String| r.error(span, message);
+        let variants: Vec<String> = raw.variant.iter().map(|v| v.name.get_ref().clone()).collect();
+        let mut observed = Vec::new();
+        for o in raw.observed {
+            match observed::read(o, data_dir, &names, &variants, &at) {
+                Ok(o) => observed.push(o),
+                Err(d) => errors.push(d),
+            }
+        }
         if !errors.is_empty() {
             return Err(Diagnostics(errors));
         }
@@ -434,6 +464,7 @@ impl Experiment {
             slos,
             precision,
             plot_against: raw.plot_against.map(Spanned::into_inner),
+            observed,
         };
         // Every point must load: a bad path or value fails here, before any
         // simulation, with the location of the axis that caused it.
@@ -463,6 +494,7 @@ impl Experiment {
             slos: Vec::new(),
             precision: None,
             plot_against: None,
+            observed: Vec::new(),
         }
     }
 

@@ -8,10 +8,13 @@
 // error path, where their size costs nothing worth boxing for.
 #![allow(clippy::result_large_err)]
 
+pub mod data_file;
 pub mod diagnostic;
 pub mod experiment_file;
 pub mod model_file;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Location};
-pub use experiment_file::{Axis, Combine, Comparison, Experiment, PointPlan, Precision, Slo};
+pub use experiment_file::{
+    Axis, Combine, Comparison, Experiment, Observed, ObservedPercentile, PointPlan, Precision, Slo,
+};
 pub use model_file::{ModelFile, Override};

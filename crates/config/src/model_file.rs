@@ -66,6 +66,8 @@ pub struct ModelFile {
     path: PathBuf,
     origin: String,
     text: String,
+    /// Data files already read, shared by every load of this model.
+    data: crate::data_file::resolve::Cache,
 }
 
 /// Where spans point: the file, or one of the overrides.
@@ -95,12 +97,17 @@ impl ModelFile {
     pub fn read(path: &Path) -> Result<Self, Diagnostics> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Diagnostic::new(format!("cannot read model `{}`: {e}", path.display())))?;
-        Ok(Self { path: path.to_path_buf(), origin: path.display().to_string(), text })
+        Ok(Self { path: path.to_path_buf(), origin: path.display().to_string(), text, data: Default::default() })
     }
 
     /// A model from text; `origin` names it in messages.
     pub fn from_text(origin: &str, text: &str) -> Self {
-        Self { path: PathBuf::from(origin), origin: origin.to_string(), text: text.to_string() }
+        Self {
+            path: PathBuf::from(origin),
+            origin: origin.to_string(),
+            text: text.to_string(),
+            data: Default::default(),
+        }
     }
 
     /// The file stem, used to name result directories.
@@ -116,6 +123,11 @@ impl ModelFile {
     /// The text of the file.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// The directory data files are named relative to.
+    pub fn base_dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new(""))
     }
 
     /// Parses the file, applies `overrides` in order, deserialises and
@@ -143,8 +155,20 @@ impl ModelFile {
             offset += ov.path.len() + ov.value.len() + 2;
         }
         let tree = root.clone();
-        let spec =
+        // Data files: a client's `rate` or `keys` table naming a file is taken
+        // out before deserialising and loaded after; `dist = "file"`
+        // distributions deserialise as references and are loaded in place.
+        let pending = crate::data_file::resolve::take_client_files(root.get_mut());
+        let mut spec =
             ModelSpec::deserialize(toml::de::Deserializer::from(root)).map_err(|e| toml_diagnostic(&source, &e))?;
+        let locate = |span: Range<usize>| source.locate(span);
+        let place = crate::data_file::resolve::Place {
+            tree: tree.get_ref(),
+            locate: &locate,
+            base: self.base_dir(),
+            cache: &self.data,
+        };
+        crate::data_file::resolve::resolve(&mut spec, pending, &place)?;
         validate_then(&spec, check)
             .map_err(|errors| Diagnostics(errors.iter().map(|e| spec_diagnostic(&source, tree.get_ref(), e)).collect()))
     }

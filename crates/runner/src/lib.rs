@@ -7,6 +7,8 @@
 
 pub mod capacity;
 pub mod execute;
+pub mod fit;
+pub mod observed;
 pub mod output;
 pub mod plot;
 pub mod point;

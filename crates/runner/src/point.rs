@@ -67,6 +67,10 @@ pub struct PointResult {
     /// The model's load spikes and hot-key windows, in seconds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub windows: Vec<TrafficWindow>,
+    /// Calibration hook (`[[observed]]`): the simulated percentiles the
+    /// experiment's observations are checked against; empty without any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observed_latency: Vec<crate::observed::MetricPercentiles>,
 }
 
 /// When a fault was active, in simulated seconds.
@@ -548,6 +552,7 @@ pub fn summarise(
             })
             .collect(),
         windows: Vec::new(),
+        observed_latency: Vec::new(),
     };
     (result, merged)
 }

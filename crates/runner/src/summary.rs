@@ -27,6 +27,9 @@ pub struct Summary {
     pub plot_against: Option<String>,
     /// Each SLO and the points that failed it.
     pub slos: Vec<SloOutcome>,
+    /// Calibration hook: each `[[observed]]` and how the points fared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observed: Vec<crate::observed::ObservedOutcome>,
     pub points: Vec<PointResult>,
 }
 

@@ -74,6 +74,9 @@ pub struct Plan {
     /// The metric `latency.svg` plots against, when not the first axis.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plot_against: Option<String>,
+    /// Calibration hook: the experiment's `[[observed]]`, as read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observed: Vec<crate::observed::ObservedPlan>,
     pub points: Vec<PlannedPoint>,
     /// The arguments after `tailsim` that reproduce this directory (see
     /// [`reproducing_command`]).
@@ -204,16 +207,16 @@ fn prepare(req: &SweepRequest<'_>) -> Result<(Plan, Vec<Prepared>), RunError> {
     let e = req.experiment;
     let mut prepared = Vec::new();
     let mut errors = Vec::new();
+    let observed: Vec<crate::observed::ObservedPlan> = e.observed.iter().map(Into::into).collect();
     for p in e.points() {
         match e.model.load_checked(&p.overrides, check_stable) {
             Ok(model) => {
-                let fingerprint = format!(
-                    "{:016x}",
-                    fnv1a64(
-                        format!("{}|{}|{:?}|{:?}", env!("CARGO_PKG_VERSION"), p.index, model.spec(), e.precision)
-                            .as_bytes()
-                    )
-                );
+                let mut key = format!("{}|{}|{:?}|{:?}", env!("CARGO_PKG_VERSION"), p.index, model.spec(), e.precision);
+                // Calibration hook: observations change what a point records.
+                if !observed.is_empty() {
+                    key.push_str(&format!("|{observed:?}"));
+                }
+                let fingerprint = format!("{:016x}", fnv1a64(key.as_bytes()));
                 let cost = crate::shard::estimated_cost(&model);
                 let topology = Some(topology(model.spec()));
                 prepared.push(Prepared {
@@ -255,6 +258,7 @@ fn prepare(req: &SweepRequest<'_>) -> Result<(Plan, Vec<Prepared>), RunError> {
         axes: e.axes.iter().map(|a| a.path.clone()).collect(),
         slos: e.slos.iter().map(|s| s.text.clone()).collect(),
         plot_against: e.plot_against.clone(),
+        observed,
         points: prepared.iter().map(|p| p.planned.clone()).collect(),
         command: reproducing_command(e, req.is_experiment),
         topology: shared,
@@ -274,7 +278,12 @@ fn precise_enough(point: &PointResult, rule: &Precision) -> bool {
 }
 
 /// Runs one point to completion and returns its record.
-fn run_point(p: &Prepared, precision: Option<&Precision>, progress: &dyn Progress) -> PointRecord {
+fn run_point(
+    p: &Prepared,
+    precision: Option<&Precision>,
+    observed: &[crate::observed::ObservedPlan],
+    progress: &dyn Progress,
+) -> PointRecord {
     let model = &p.model;
     let seed = model.spec().sim.seed;
     let index = p.planned.index;
@@ -294,6 +303,8 @@ fn run_point(p: &Prepared, precision: Option<&Precision>, progress: &dyn Progres
         }
     }
     result.windows = traffic_windows(model.spec());
+    // Calibration hook: the percentiles `[[observed]]` compares.
+    result.observed_latency = crate::observed::measure(&runs, observed);
     PointRecord {
         fingerprint: p.planned.fingerprint.clone(),
         result,
@@ -370,7 +381,7 @@ pub fn sweep(req: SweepRequest<'_>, progress: &dyn Progress) -> Result<SweepOutc
                 progress.point_done();
                 return Ok(0);
             }
-            let record = run_point(p, precision, progress);
+            let record = run_point(p, precision, &plan.observed, progress);
             write_json(&point_dir(&req.out, p.planned.index).join("point.json"), &record)?;
             progress.point_done();
             Ok(record.result.events)
@@ -426,6 +437,7 @@ pub fn load(dir: &Path) -> Result<(Plan, Summary, Vec<LatencyHistogram>), RunErr
         points.push(record.result);
     }
     let slos = evaluate_slos(&plan, &points);
+    let observed = crate::observed::evaluate(&plan.observed, &points);
     let summary = Summary {
         tailsim_version: plan.tailsim_version.clone(),
         model: plan.model.clone(),
@@ -435,6 +447,7 @@ pub fn load(dir: &Path) -> Result<(Plan, Summary, Vec<LatencyHistogram>), RunErr
         axes: plan.axes.clone(),
         plot_against: plan.plot_against.clone(),
         slos,
+        observed,
         points,
     };
     Ok((plan, summary, histograms))

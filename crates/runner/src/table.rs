@@ -399,6 +399,8 @@ SLOs"
             }
         }
     }
+    // Calibration hook: `[[observed]]` checks.
+    out.push_str(&crate::observed::render(summary));
     for p in &summary.points {
         if let Some(msg) = &p.runaway {
             let _ = writeln!(

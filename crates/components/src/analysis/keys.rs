@@ -29,7 +29,13 @@ impl Popularity {
             Some(k) => (k.n.max(1), (k.dist == KeyDistSpec::Zipf).then_some(k.s)),
         };
         let mut groups = Vec::new();
+        let weights = c.keys.as_ref().filter(|k| k.dist == KeyDistSpec::Weights).map(|k| k.weights.as_slice());
         match zipf {
+            // Weighted keys (from a file of counts): one group per key.
+            None if let Some(w) = weights => {
+                let total: f64 = w.iter().sum();
+                groups.extend(w.iter().enumerate().map(|(k, &wk)| (wk / total, 1.0, k as u64)));
+            }
             None => groups.push((1.0 / n as f64, n as f64, 0)),
             Some(s) => {
                 let mut total = 0.0;
@@ -126,10 +132,10 @@ mod tests {
     #[test]
     fn che_on_grouped_keys_matches_the_reference() {
         let mut c = ClientSpec::poisson("x", 1.0);
-        c.keys = Some(KeySpec { dist: KeyDistSpec::Zipf, n: 10_000, s: 1.0 });
+        c.keys = Some(KeySpec { dist: KeyDistSpec::Zipf, n: 10_000, s: 1.0, weights: Vec::new() });
         let h = Popularity::of_client(&c, 1).hit_ratio(1000.0);
         assert!((h - 0.6756).abs() < 2e-3, "{h}");
-        c.keys = Some(KeySpec { dist: KeyDistSpec::Uniform, n: 10_000, s: 1.0 });
+        c.keys = Some(KeySpec { dist: KeyDistSpec::Uniform, n: 10_000, s: 1.0, weights: Vec::new() });
         let h = Popularity::of_client(&c, 1).hit_ratio(1000.0);
         assert!((h - 0.1).abs() < 1e-3, "{h}");
     }
@@ -137,7 +143,7 @@ mod tests {
     #[test]
     fn a_hotspot_loads_its_shard() {
         let mut c = ClientSpec::poisson("x", 1.0);
-        c.keys = Some(KeySpec { dist: KeyDistSpec::Uniform, n: 1_000_000, s: 1.0 });
+        c.keys = Some(KeySpec { dist: KeyDistSpec::Uniform, n: 1_000_000, s: 1.0, weights: Vec::new() });
         c.hotspots = vec![HotspotSpec { at: Duration::ZERO, until: None, key: 42, share: 0.2 }];
         let d: DatastoreSpec = toml_like();
         let shares = Popularity::of_client(&c, 100).shard_shares(&d);

@@ -186,6 +186,18 @@ pub struct KeySpec {
     /// The Zipf exponent.
     #[serde(default = "one")]
     pub s: f64,
+    /// With `dist` = [`KeyDistSpec::Weights`]: key k is drawn with
+    /// probability `weights[k] / sum(weights)`, and `n` is their number.
+    /// Filled by the config layer from a file of counts per key.
+    #[serde(skip)]
+    pub weights: Vec<f64>,
+}
+
+impl KeySpec {
+    /// Keys 0 to n - 1 drawn with probability proportional to `weights`.
+    pub fn weighted(weights: Vec<f64>) -> Self {
+        Self { dist: KeyDistSpec::Weights, n: weights.len() as u64, s: 1.0, weights }
+    }
 }
 
 fn one() -> f64 {
@@ -200,6 +212,10 @@ pub enum KeyDistSpec {
     Uniform,
     /// Probability of key k proportional to 1/(k+1)^s.
     Zipf,
+    /// Probability of key k proportional to `weights[k]` (read from a file
+    /// of counts per key; not written as `dist` in a model).
+    #[serde(skip)]
+    Weights,
 }
 
 /// A hot key: from `at` until `until` (or the end), `key` takes a `share`

@@ -10,11 +10,15 @@
 //!     { weight = 0.95, dist = "exponential", mean = "1ms" },
 //!     { weight = 0.05, dist = "constant", value = "50ms" },
 //! ] }
+//! service_time = { dist = "file", path = "data/api.hgrm", unit = "ms" }
 //! ```
+
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
 use super::Duration;
+use super::file::{DataFormat, DistFileSpec, TimeUnit};
 
 /// A distribution of durations, as a model states it.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -37,8 +41,14 @@ pub enum DistSpec {
     /// Draws uniformly from a list of observed samples.
     Samples(Vec<Duration>),
     /// Interpolates linearly between (quantile, value) points of the
-    /// inverse CDF. The first quantile must be 0 and the last 1.
+    /// inverse CDF. The first quantile must be 0 and the last 1; neither
+    /// quantiles nor values decrease, and two points at one quantile make a
+    /// jump (values in between are never drawn).
     Percentiles(Vec<(f64, Duration)>),
+    /// A distribution in a data file, not yet read. The config layer
+    /// replaces it with `Percentiles` or `Samples` before validation; one
+    /// that reaches validation is an error.
+    File(DistFileSpec),
 }
 
 impl DistSpec {
@@ -73,9 +83,17 @@ struct RawDist {
     weight: Option<f64>,
     samples: Option<Vec<Duration>>,
     percentiles: Option<Vec<(f64, Duration)>>,
+    path: Option<String>,
+    format: Option<DataFormat>,
+    unit: Option<TimeUnit>,
+    column: Option<String>,
+    histogram: Option<String>,
+    labels: Option<BTreeMap<String, String>>,
+    tag: Option<String>,
+    factor: Option<f64>,
 }
 
-const KINDS: [&str; 7] = ["constant", "exponential", "uniform", "lognormal", "pareto", "mixture", "empirical"];
+const KINDS: [&str; 8] = ["constant", "exponential", "uniform", "lognormal", "pareto", "mixture", "empirical", "file"];
 
 impl RawDist {
     fn given(&self) -> Vec<&'static str> {
@@ -84,6 +102,7 @@ impl RawDist {
             ($($f:ident),*) => { $( if self.$f.is_some() { v.push(stringify!($f)); } )* };
         }
         check!(value, mean, cv, p50, p99, low, high, scale, shape, parts, samples, percentiles);
+        check!(path, format, unit, column, histogram, labels, tag, factor);
         v
     }
 
@@ -205,6 +224,28 @@ impl TryFrom<RawDist> for DistSpec {
                     }
                 }
             }
+            "file" => {
+                raw.only(&["path", "format", "unit", "column", "histogram", "labels", "tag", "factor"])?;
+                let path = raw.path.ok_or("a file distribution needs `path`, the data file to read")?;
+                let unit = raw.unit.ok_or_else(|| {
+                    format!(
+                        "the distribution read from `{path}` needs `unit`, the unit of the values in the file \
+                         (ns, us, ms or s)"
+                    )
+                })?;
+                let file = DistFileSpec {
+                    path,
+                    format: raw.format,
+                    unit,
+                    column: raw.column,
+                    histogram: raw.histogram,
+                    labels: raw.labels.unwrap_or_default(),
+                    tag: raw.tag,
+                    factor: raw.factor.unwrap_or(1.0),
+                };
+                file.check()?;
+                DistSpec::File(file)
+            }
             other => {
                 let hint = crate::suggest::did_you_mean(other, KINDS.iter().copied())
                     .map(|s| format!(" (did you mean `{s}`?)"))
@@ -216,7 +257,10 @@ impl TryFrom<RawDist> for DistSpec {
     }
 }
 
-fn check_percentiles(table: &[(f64, Duration)]) -> Result<(), String> {
+pub(crate) fn check_percentiles(table: &[(f64, Duration)]) -> Result<(), String> {
+    if table.iter().any(|(q, _)| !(0.0..=1.0).contains(q)) {
+        return Err("percentile table quantiles must lie between 0 and 1".into());
+    }
     if table.len() < 2 {
         return Err("a percentile table needs at least two points, from quantile 0 to 1".into());
     }
@@ -224,7 +268,7 @@ fn check_percentiles(table: &[(f64, Duration)]) -> Result<(), String> {
         return Err("a percentile table must start at quantile 0.0 and end at 1.0".into());
     }
     for w in table.windows(2) {
-        if w[1].0 <= w[0].0 || w[1].1 < w[0].1 {
+        if w[1].0 < w[0].0 || w[1].1 < w[0].1 || (w[1].0 == w[0].0 && w[1].1 == w[0].1) {
             return Err(format!(
                 "percentile table points must increase: ({}, {}) then ({}, {})",
                 w[0].0, w[0].1, w[1].0, w[1].1

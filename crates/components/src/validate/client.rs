@@ -90,6 +90,21 @@ impl Checker<'_> {
                 self.err(&["client", name, "keys", "n"], "must be at least 1");
             }
             self.positive(&["client", name, "keys", "s"], k.s);
+            if k.dist == crate::spec::KeyDistSpec::Weights {
+                let total: f64 = k.weights.iter().sum();
+                if k.weights.len() as u64 != k.n
+                    || k.weights.iter().any(|w| !(w.is_finite() && *w >= 0.0))
+                    || !(total > 0.0 && total.is_finite())
+                {
+                    self.err(
+                        &["client", name, "keys"],
+                        format!(
+                            "weighted keys need `n` = {} non-negative finite weights with a positive sum",
+                            k.weights.len()
+                        ),
+                    );
+                }
+            }
         }
         for (i, h) in c.hotspots.iter().enumerate() {
             let idx = i.to_string();
