@@ -2,7 +2,9 @@
 
 use std::process::ExitCode;
 
-use tailsim_config::{Experiment, Override};
+use tailsim_components::model::Model;
+use tailsim_config::Experiment;
+use tailsim_runner::RunError;
 use tailsim_runner::capacity::{CapacityRequest, Verdict, search};
 use tailsim_runner::table::align;
 
@@ -13,26 +15,32 @@ pub fn run(args: CapacityArgs) -> anyhow::Result<ExitCode> {
     super::set_jobs(args.jobs)?;
     anyhow::ensure!(args.from < args.to, "--from ({}) must be below --to ({})", args.from, args.to);
     anyhow::ensure!(args.precision > 0.0, "--precision must be positive");
-    let mut experiment = Experiment::read(&args.experiment)?;
-    if let Some(r) = args.replications {
-        experiment.base.push(Override::new("sim.replications", r.to_string(), format!("--replications {r}")));
-    }
+    let experiment = Experiment::read(&args.experiment)?;
     let integer = args.from.fract() == 0.0 && args.to.fract() == 0.0;
     let req = CapacityRequest {
-        experiment: &experiment,
-        overrides: &args.set,
+        slos: &experiment.slos,
         path: args.vary.clone(),
         from: args.from,
         to: args.to,
         largest: args.largest,
         integer,
         precision: args.precision,
+        replications: args.replications,
+    };
+    // The model at a value: the experiment's settings, then `--set`, then
+    // the varied field.
+    let model_at = |value: f64| -> Result<Model, RunError> {
+        let mut overrides = experiment.base.clone();
+        overrides.extend(args.set.iter().cloned());
+        let text = format!("{}={}", req.path, req.format(value));
+        overrides.push(text.parse().map_err(|m: String| RunError::Invalid(format!("`{text}`: {m}")))?);
+        experiment.model.load(&overrides).map_err(|d| RunError::Invalid(d.to_string()))
     };
     let bar = Bar::new(0, "replications");
-    let outcome = search(&req, &bar)?;
+    let outcome = search(&req, &model_at, &bar)?;
     bar.finish();
     let mut header = vec![args.vary.clone(), "reps".into()];
-    header.extend(experiment.slos.iter().map(|s| s.text.clone()));
+    header.extend(experiment.slos.iter().map(|s| s.to_string()));
     header.push("verdict".into());
     let mut rows = vec![header];
     let mut probes = outcome.probes.clone();

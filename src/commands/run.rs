@@ -11,21 +11,17 @@ use crate::progress::Bar;
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     super::set_jobs(args.jobs)?;
     let model = ModelFile::read(&args.model)?;
-    // The bar's length is only known after loading; a quick load gives it.
-    let reps =
-        args.replications.unwrap_or_else(|| model.load(&args.set).map(|m| m.spec().sim.replications).unwrap_or(1));
-    let bar = Bar::new(reps as u64, "replications");
+    let mut plan = model.plan(&args.set)?;
+    if let Some(seed) = args.seed {
+        plan.set_seed(seed);
+    }
+    if let Some(r) = args.replications {
+        plan.set_replications(r).map_err(|e| anyhow::anyhow!("--replications: {e}"))?;
+    }
+    plan.command = super::command_line("run", &args.model, &args.set, args.seed, args.replications);
+    let bar = Bar::new(plan.points[0].replications as u64, "replications");
     let started = std::time::Instant::now();
-    let report = run_model(
-        RunRequest {
-            model: &model,
-            overrides: args.set,
-            seed: args.seed,
-            replications: args.replications,
-            out: args.out,
-        },
-        &bar,
-    );
+    let report = run_model(RunRequest { plan: &plan, out: args.out }, &bar);
     bar.finish();
     let report = report?;
     print!("{}", report.table);

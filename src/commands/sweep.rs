@@ -47,23 +47,17 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
     super::set_jobs(args.jobs)?;
     let mut experiment = Experiment::read(&args.experiment)?;
     experiment.base.extend(args.set.iter().cloned());
+    let mut plan = experiment.plan()?;
     if let Some(r) = args.replications {
-        experiment.base.push(tailsim_config::Override::new(
-            "sim.replications",
-            r.to_string(),
-            format!("--replications {r}"),
-        ));
+        plan.set_replications(r).map_err(|e| anyhow::anyhow!("--replications: {e}"))?;
     }
+    plan.command = super::command_line("sweep", &args.experiment, &args.set, None, args.replications);
     let shard = shard(&args)?;
     let out = args.out.clone().unwrap_or_else(|| std::path::PathBuf::from("results").join(&experiment.name));
-    let points = experiment.points().len() as u64;
     let bar = Bar::new(0, "replications");
-    bar.set_points(points);
+    bar.set_points(plan.points.len() as u64);
     let started = std::time::Instant::now();
-    let outcome = sweep(
-        SweepRequest { experiment: &experiment, is_experiment: true, out: out.clone(), shard, resume: args.resume },
-        &bar,
-    );
+    let outcome = sweep(SweepRequest { plan: &plan, out: out.clone(), shard, resume: args.resume }, &bar);
     bar.finish();
     let outcome = outcome?;
     let wall = started.elapsed().as_secs_f64();

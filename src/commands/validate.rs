@@ -3,6 +3,10 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
+use std::path::{Path, PathBuf};
+
+use tailsim_components::model::Model;
+use tailsim_config::{ModelFile, Override};
 use tailsim_runner::output::write_atomic;
 use tailsim_runner::validate::{self, Options};
 
@@ -11,7 +15,7 @@ use crate::cli::ValidateArgs;
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     super::set_jobs(args.jobs)?;
     let started = Instant::now();
-    let options = Options { quick: args.quick, models: args.models };
+    let options = Options { quick: args.quick, models: shipped_models(&args.models), load: load_reference };
     let verdicts = validate::run(&options, &|case| eprintln!("validate: {case}"));
     let elapsed = started.elapsed().as_secs_f64();
     print!("{}", validate::table(&verdicts));
@@ -22,6 +26,30 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         println!("wrote {}", path.display());
     }
     Ok(if verdicts.iter().all(|v| v.pass) { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// A reference case's model, written in TOML as users write models.
+fn load_reference(text: &str, overrides: &[&str]) -> Result<Model, String> {
+    let overrides: Vec<Override> = overrides.iter().map(|o| o.parse()).collect::<Result<_, _>>()?;
+    ModelFile::from_text("validate", text).load(&overrides).map_err(|d| d.to_string())
+}
+
+/// The models in `dir` that load, by file stem in name order (Little's
+/// law is checked at every node of each).
+fn shipped_models(dir: &Path) -> Vec<(String, Model)> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let model = ModelFile::read(&path).and_then(|f| f.load(&[])).ok()?;
+            Some((path.file_stem()?.to_string_lossy().into_owned(), model))
+        })
+        .collect()
 }
 
 /// What the report says about where and how it was made.

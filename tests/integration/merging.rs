@@ -56,7 +56,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// The points of a 3-way split held by shard `k`, from its plan.
 fn points_of(dir: &Path, k: u32) -> Vec<usize> {
-    let plan: tailsim_runner::sweep::Plan = serde_json::from_str(&read(&dir.join("plan.json"))).unwrap();
+    let plan: tailsim_runner::sweep::PlanRecord = serde_json::from_str(&read(&dir.join("plan.json"))).unwrap();
     let owner = tailsim_runner::shard::assign(&plan.costs(), 3);
     (0..owner.len()).filter(|&i| owner[i] == k).collect()
 }

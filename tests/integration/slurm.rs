@@ -85,7 +85,7 @@ fn finished(dir: &Path) -> usize {
 
 /// The points shard `k` of 3 runs, from the plan in `dir`.
 fn assigned(dir: &Path, k: u32) -> usize {
-    let plan: tailsim_runner::sweep::Plan = serde_json::from_str(&read(&dir.join("plan.json"))).unwrap();
+    let plan: tailsim_runner::sweep::PlanRecord = serde_json::from_str(&read(&dir.join("plan.json"))).unwrap();
     tailsim_runner::shard::assign(&plan.costs(), 3).iter().filter(|&&s| s == k).count()
 }
 

@@ -85,7 +85,7 @@ fn outputs_are_identical_for_any_jobs_and_any_shard_split() {
 /// The points a shard directory holds, and the ones the plan's cost-balanced
 /// assignment gives that shard.
 fn held_and_assigned(dir: &Path, shard: u32, count: u32) -> (Vec<usize>, Vec<usize>) {
-    let plan: tailsim_runner::sweep::Plan = serde_json::from_str(&read(&dir.join("plan.json"))).unwrap();
+    let plan: tailsim_runner::sweep::PlanRecord = serde_json::from_str(&read(&dir.join("plan.json"))).unwrap();
     let owner = tailsim_runner::shard::assign(&plan.costs(), count);
     let held = (0..plan.points.len()).filter(|i| dir.join(format!("points/{i}/point.json")).exists()).collect();
     let assigned = (0..plan.points.len()).filter(|&i| owner[i] == shard).collect();

@@ -28,6 +28,7 @@ pub mod dist;
 pub mod ids;
 pub mod metric;
 pub mod model;
+pub mod observations;
 mod partition;
 pub mod plan;
 pub mod result;

@@ -24,8 +24,45 @@
 //! assert_eq!(plan.points[2].replications, 3);
 //! ```
 
+use serde::{Deserialize, Serialize};
+
 use crate::metric::{Metric, MetricError, Precision, Slo};
 use crate::model::Model;
+
+/// Latency observed in production that the model must reproduce
+/// (`[[observed]]` in an experiment): percentiles read from a file, each
+/// with its 95% interval.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Observation {
+    /// The file as written, to name the observation in results.
+    pub name: String,
+    /// `latency` (all clients' requests end to end) or
+    /// `<component>.latency`.
+    pub metric: String,
+    /// Relative tolerance around the observed values.
+    pub tolerance: f64,
+    /// Whether a miss fails the sweep (exit status 3).
+    pub fail_sweep: bool,
+    /// Only the points of this variant are checked (all points when
+    /// `None`): the calibrated baseline, not its what-ifs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    /// Observations in the file.
+    pub count: f64,
+    pub percentiles: Vec<ObservedPercentile>,
+}
+
+/// An observed percentile, in milliseconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ObservedPercentile {
+    /// In percent, such as 99.9.
+    pub p: f64,
+    pub value_ms: f64,
+    /// The 95% interval of the percentile from the order statistics: the
+    /// observations ranked n·q ∓ 1.96·√(n·q·(1−q)).
+    pub low_ms: f64,
+    pub high_ms: f64,
+}
 
 /// One point of a plan.
 #[derive(Clone, Debug)]
@@ -58,6 +95,8 @@ pub struct Plan {
     pub precision: Option<Precision>,
     /// The metric `latency.svg` plots against, instead of the first axis.
     pub plot_against: Option<Metric>,
+    /// Production latency the points must reproduce.
+    pub observed: Vec<Observation>,
     /// The `tailsim` arguments that reproduce the run, where known.
     pub command: Vec<String>,
 }
@@ -83,6 +122,7 @@ impl Plan {
             slos: Vec::new(),
             precision: None,
             plot_against: None,
+            observed: Vec::new(),
             command: Vec::new(),
         }
     }

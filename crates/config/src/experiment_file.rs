@@ -36,7 +36,9 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use tailsim_components::suggest::did_you_mean;
+use tailsim_components::analysis::check_stable;
+use tailsim_components::metric::{Metric, MetricError, Precision, Slo};
+use tailsim_components::plan::Plan;
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, locate};
@@ -45,40 +47,6 @@ use crate::model_file::{ModelFile, Override};
 pub mod observed;
 
 pub use observed::{Observed, ObservedPercentile};
-
-/// The metrics an SLO or the precision rule may name: the `points.csv`
-/// headline columns.
-pub const HEADLINE_METRICS: [&str; 13] = [
-    "offered_rps",
-    "throughput_rps",
-    "goodput_rps",
-    "error_rate",
-    "mean_ms",
-    "p50_ms",
-    "p90_ms",
-    "p99_ms",
-    "p999_ms",
-    "max_ms",
-    "slo_violation_s",
-    "time_to_recover_s",
-    "rto_s",
-];
-
-/// Per-component metrics, written `<component>.<metric>` as in
-/// `points.csv`: every service, cache and datastore has the first four;
-/// caches also `hit_ratio`, datastores also `stale_fraction` and
-/// `own_stale_fraction`, autoscaled
-/// services also `fleet_mean`.
-pub const SERVICE_METRICS: [&str; 8] = [
-    "utilisation",
-    "throughput_rps",
-    "queue_mean",
-    "p99_ms",
-    "hit_ratio",
-    "stale_fraction",
-    "own_stale_fraction",
-    "fleet_mean",
-];
 
 /// How several axes combine into points.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -105,53 +73,6 @@ pub struct Axis {
     pub variants: Option<Vec<Vec<Override>>>,
 }
 
-/// A comparison operator in an SLO.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Comparison {
-    Less,
-    LessOrEqual,
-    Greater,
-    GreaterOrEqual,
-}
-
-impl Comparison {
-    pub fn holds(self, value: f64, threshold: f64) -> bool {
-        match self {
-            Comparison::Less => value < threshold,
-            Comparison::LessOrEqual => value <= threshold,
-            Comparison::Greater => value > threshold,
-            Comparison::GreaterOrEqual => value >= threshold,
-        }
-    }
-    pub fn symbol(self) -> &'static str {
-        match self {
-            Comparison::Less => "<",
-            Comparison::LessOrEqual => "<=",
-            Comparison::Greater => ">",
-            Comparison::GreaterOrEqual => ">=",
-        }
-    }
-}
-
-/// An assertion on a point's results, such as `p99_ms < 200`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Slo {
-    pub metric: String,
-    pub comparison: Comparison,
-    pub threshold: f64,
-    /// As written.
-    pub text: String,
-}
-
-/// Keep replicating until `metric`'s 95% half-width is at most
-/// `relative_half_width` of its estimate, or `max_replications` is reached.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Precision {
-    pub metric: String,
-    pub relative_half_width: f64,
-    pub max_replications: u32,
-}
-
 /// A parsed, checked experiment.
 #[derive(Clone, Debug)]
 pub struct Experiment {
@@ -166,7 +87,7 @@ pub struct Experiment {
     pub precision: Option<Precision>,
     /// The metric on the x axis of `latency.svg` (such as
     /// `app.utilisation`), instead of the first swept axis.
-    pub plot_against: Option<String>,
+    pub plot_against: Option<Metric>,
     /// Production observations the model must reproduce (`[[observed]]`).
     pub observed: Vec<Observed>,
 }
@@ -384,16 +305,18 @@ impl Experiment {
             });
         }
 
-        // Components a metric may name: services, caches and datastores.
-        let services: Vec<String> = model
-            .load(&[])
-            .map(|m| {
-                m.spec().service.keys().chain(m.spec().cache.keys()).chain(m.spec().datastore.keys()).cloned().collect()
-            })
-            .unwrap_or_default();
+        // Metrics are checked against the model as its file stands.
+        let base_model = model.load(&[]).ok();
+        let check = |text: &str| -> Result<Metric, Problem> {
+            let metric: Metric = text.parse().map_err(|e: MetricError| (e.message, e.hint))?;
+            if let Some(m) = &base_model {
+                metric.check(m).map_err(|e| (e.message, e.hint))?;
+            }
+            Ok(metric)
+        };
         let mut slos = Vec::new();
         for s in &raw.slo {
-            match parse_slo(s.get_ref(), &services) {
+            match parse_slo(s.get_ref(), &check) {
                 Ok(slo) => slos.push(slo),
                 Err((message, help)) => errors.push(Diagnostic { message, location: Some(r.at(s.span())), help }),
             }
@@ -401,9 +324,13 @@ impl Experiment {
         let precision = match raw.precision {
             None => None,
             Some(p) => {
-                if let Err((message, help)) = check_metric(p.metric.get_ref(), &services) {
-                    errors.push(Diagnostic { message, location: Some(r.at(p.metric.span())), help });
-                }
+                let metric = match check(p.metric.get_ref()) {
+                    Ok(m) => m,
+                    Err((message, help)) => {
+                        errors.push(Diagnostic { message, location: Some(r.at(p.metric.span())), help });
+                        Metric::Headline(tailsim_components::metric::Headline::P99Ms)
+                    }
+                };
                 let rel = *p.relative_half_width.get_ref();
                 if !(rel > 0.0 && rel.is_finite()) {
                     errors.push(r.error(
@@ -414,18 +341,19 @@ impl Experiment {
                 if *p.max_replications.get_ref() < 2 {
                     errors.push(r.error(p.max_replications.span(), "`max_replications` must be at least 2"));
                 }
-                Some(Precision {
-                    metric: p.metric.into_inner(),
-                    relative_half_width: rel,
-                    max_replications: p.max_replications.into_inner(),
-                })
+                Some(Precision { metric, relative_half_width: rel, max_replications: p.max_replications.into_inner() })
             }
         };
-        if let Some(m) = &raw.plot_against
-            && let Err((message, help)) = check_metric(m.get_ref(), &services)
-        {
-            errors.push(Diagnostic { message, location: Some(r.at(m.span())), help });
-        }
+        let plot_against = match &raw.plot_against {
+            None => None,
+            Some(m) => match check(m.get_ref()) {
+                Ok(metric) => Some(metric),
+                Err((message, help)) => {
+                    errors.push(Diagnostic { message, location: Some(r.at(m.span())), help });
+                    None
+                }
+            },
+        };
         // [[observed]]: files relative to the experiment; metrics name the
         // model's clients and components.
         let names: Vec<String> = model
@@ -463,22 +391,10 @@ impl Experiment {
             combine: raw.combine,
             slos,
             precision,
-            plot_against: raw.plot_against.map(Spanned::into_inner),
+            plot_against,
             observed,
         };
-        // Every point must load: a bad path or value fails here, before any
-        // simulation, with the location of the axis that caused it.
-        let mut errors = Vec::new();
-        for p in experiment.points() {
-            if let Err(d) = experiment.model.load(&p.overrides) {
-                for e in d.0 {
-                    if !errors.contains(&e) {
-                        errors.push(e);
-                    }
-                }
-            }
-        }
-        if errors.is_empty() { Ok(experiment) } else { Err(Diagnostics(errors)) }
+        Ok(experiment)
     }
 
     /// A single model run as a one-point experiment: `overrides` apply to
@@ -496,6 +412,43 @@ impl Experiment {
             plot_against: None,
             observed: Vec::new(),
         }
+    }
+
+    /// Expands the experiment into a plan: every point's model loaded,
+    /// resolved and checked for stability once, with errors located at
+    /// the axis or override that caused them.
+    pub fn plan(&self) -> Result<Plan, Diagnostics> {
+        let axes: Vec<&str> = self.axes.iter().map(|a| a.path.as_str()).collect();
+        let mut plan = Plan::sweep(&self.name, &self.model.name(), &axes);
+        let mut errors = Vec::new();
+        for p in self.points() {
+            match self.model.load_checked(&p.overrides, check_stable) {
+                Ok(model) => plan.add_point(p.parameters, model),
+                Err(d) => {
+                    for mut diag in d.0 {
+                        if !p.parameters.is_empty() {
+                            let at: Vec<String> = p.parameters.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                            let note = format!("at sweep point #{} ({})", p.index, at.join(", "));
+                            diag.help = Some(match diag.help.take() {
+                                Some(h) => format!("{h}; {note}"),
+                                None => note,
+                            });
+                        }
+                        if !errors.contains(&diag) {
+                            errors.push(diag);
+                        }
+                    }
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Diagnostics(errors));
+        }
+        plan.slos = self.slos.clone();
+        plan.precision = self.precision.clone();
+        plan.plot_against = self.plot_against.clone();
+        plan.observed = self.observed.clone();
+        Ok(plan)
     }
 
     /// The points of the sweep, in index order. With no axes there is one.
@@ -612,52 +565,10 @@ fn format_float(v: f64) -> String {
 
 type Problem = (String, Option<String>);
 
-fn check_metric(metric: &str, services: &[String]) -> Result<(), Problem> {
-    if HEADLINE_METRICS.contains(&metric) {
-        return Ok(());
-    }
-    if let Some((service, m)) = metric.split_once('.') {
-        if !services.iter().any(|s| s == service) {
-            let hint =
-                did_you_mean(service, services.iter().map(|s| s.as_str())).map(|s| format!("did you mean `{s}.{m}`?"));
-            return Err((format!("no service, cache or datastore named `{service}` in metric `{metric}`"), hint));
-        }
-        if !SERVICE_METRICS.contains(&m) {
-            let hint = did_you_mean(m, SERVICE_METRICS).map(|s| format!("did you mean `{service}.{s}`?"));
-            return Err((
-                format!("unknown service metric `{m}`; expected one of {}", SERVICE_METRICS.join(", ")),
-                hint,
-            ));
-        }
-        return Ok(());
-    }
-    let hint = did_you_mean(metric, HEADLINE_METRICS).map(|s| format!("did you mean `{s}`?"));
-    Err((
-        format!(
-            "unknown metric `{metric}`; expected one of {}, or <service>.<{}>",
-            HEADLINE_METRICS.join(", "),
-            SERVICE_METRICS.join("|")
-        ),
-        hint,
-    ))
-}
-
-fn parse_slo(text: &str, services: &[String]) -> Result<Slo, Problem> {
-    let ops = [
-        ("<=", Comparison::LessOrEqual),
-        (">=", Comparison::GreaterOrEqual),
-        ("<", Comparison::Less),
-        (">", Comparison::Greater),
-    ];
-    let Some((pos, sym, comparison)) = ops.iter().find_map(|&(sym, c)| text.find(sym).map(|p| (p, sym, c))) else {
-        return Err((format!("cannot read SLO `{text}`: expected METRIC OP NUMBER, such as `p99_ms < 200`"), None));
-    };
-    let metric = text[..pos].trim();
-    let number = text[pos + sym.len()..].trim();
-    check_metric(metric, services)?;
-    let threshold: f64 =
-        number.parse().map_err(|_| (format!("cannot read SLO `{text}`: `{number}` is not a number"), None))?;
-    Ok(Slo { metric: metric.to_string(), comparison, threshold, text: text.trim().to_string() })
+fn parse_slo(text: &str, check: &dyn Fn(&str) -> Result<Metric, Problem>) -> Result<Slo, Problem> {
+    let slo: Slo = text.parse().map_err(|e: MetricError| (e.message, e.hint))?;
+    check(&slo.metric.to_string())?;
+    Ok(slo)
 }
 
 #[cfg(test)]
@@ -673,8 +584,13 @@ mod tests {
         })
     }
 
+    /// The errors of reading the experiment, or else of expanding it into
+    /// a plan (where each point's model is loaded).
     fn err(text: &str) -> String {
-        parse(text).unwrap_err().to_string()
+        match parse(text) {
+            Err(d) => d.to_string(),
+            Ok(e) => e.plan().expect_err("expected an error").to_string(),
+        }
     }
 
     #[test]
@@ -766,7 +682,7 @@ mod tests {
         let e = err("model = \"../m.toml\"\nplot_against = \"app.utilisaton\"\n");
         assert!(e.contains("did you mean `app.utilisation`?") && e.contains("exp/e.toml:2:16"), "{e}");
         let ok = parse("model = \"../m.toml\"\nplot_against = \"app.utilisation\"\n").unwrap();
-        assert_eq!(ok.plot_against.as_deref(), Some("app.utilisation"));
+        assert_eq!(ok.plot_against.map(|m| m.to_string()).as_deref(), Some("app.utilisation"));
     }
 
     #[test]
@@ -786,9 +702,11 @@ mod tests {
 
     #[test]
     fn slos_parse() {
-        let s = parse_slo("p99_ms <= 200", &[]).unwrap();
-        assert_eq!((s.metric.as_str(), s.comparison, s.threshold), ("p99_ms", Comparison::LessOrEqual, 200.0));
+        let any = |t: &str| t.parse::<Metric>().map_err(|e| (e.message, e.hint));
+        let s = parse_slo("p99_ms <= 200", &any).unwrap();
+        let comparison = tailsim_components::metric::Comparison::LessOrEqual;
+        assert_eq!((s.metric.to_string().as_str(), s.comparison, s.threshold), ("p99_ms", comparison, 200.0));
         assert!(s.comparison.holds(200.0, s.threshold));
-        assert!(parse_slo("error_rate<0.001", &[]).unwrap().comparison.holds(0.0, 0.001));
+        assert!(parse_slo("error_rate<0.001", &any).unwrap().comparison.holds(0.0, 0.001));
     }
 }

@@ -14,7 +14,5 @@ pub mod experiment_file;
 pub mod model_file;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Location};
-pub use experiment_file::{
-    Axis, Combine, Comparison, Experiment, Observed, ObservedPercentile, PointPlan, Precision, Slo,
-};
+pub use experiment_file::{Axis, Combine, Experiment, Observed, ObservedPercentile, PointPlan};
 pub use model_file::{ModelFile, Override};

@@ -16,6 +16,7 @@ use std::str::FromStr;
 
 use serde::Deserialize;
 use tailsim_components::model::Model;
+use tailsim_components::plan::Plan;
 use tailsim_components::spec::{ModelSpec, NAMED_TABLES};
 use tailsim_components::suggest::did_you_mean;
 use tailsim_components::validate::{SpecError, validate};
@@ -171,6 +172,14 @@ impl ModelFile {
         crate::data_file::resolve::resolve(&mut spec, pending, &place)?;
         validate_then(&spec, check)
             .map_err(|errors| Diagnostics(errors.iter().map(|e| spec_diagnostic(&source, tree.get_ref(), e)).collect()))
+    }
+
+    /// A single run of this model with `overrides`, as a plan (its
+    /// stability checked).
+    pub fn plan(&self, overrides: &[Override]) -> Result<Plan, Diagnostics> {
+        let mut plan = crate::Experiment::from_model(self.clone(), overrides.to_vec()).plan()?;
+        plan.is_experiment = false;
+        Ok(plan)
     }
 
     /// Locates a [`SpecError`] found later (for example by the runner) in

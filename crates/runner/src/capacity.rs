@@ -13,7 +13,8 @@
 //! SLOs, and is reported as such.
 
 use tailsim_components::analysis::check_stable;
-use tailsim_config::{Comparison, Experiment, Override};
+use tailsim_components::metric::{Comparison, Slo};
+use tailsim_components::model::Model;
 
 use crate::RunError;
 use crate::execute::{Progress, resolve_warmup, run_replications};
@@ -22,10 +23,10 @@ use crate::stats::Estimate;
 
 /// What to search.
 pub struct CapacityRequest<'a> {
-    pub experiment: &'a Experiment,
-    /// Overrides after the experiment's own settings (`--set`).
-    pub overrides: &'a [Override],
-    /// The parameter varied, such as `service.api.replicas`.
+    /// What every probe must meet.
+    pub slos: &'a [Slo],
+    /// The parameter varied, such as `service.api.replicas` (a label: the
+    /// model at each value comes from the search's `model_at`).
     pub path: String,
     pub from: f64,
     pub to: f64,
@@ -36,7 +37,13 @@ pub struct CapacityRequest<'a> {
     pub integer: bool,
     /// Continuous search: stop when the bracket is this narrow, relative.
     pub precision: f64,
+    /// Replications per probe (more while a verdict is too close); the
+    /// model's `sim.replications` when absent.
+    pub replications: Option<u32>,
 }
+
+/// Makes the model at one value of the parameter.
+pub type ModelAt<'a> = dyn Fn(f64) -> Result<Model, RunError> + 'a;
 
 /// How one probe went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,7 +74,8 @@ pub struct CapacityOutcome {
 }
 
 impl CapacityRequest<'_> {
-    fn format(&self, v: f64) -> String {
+    /// A value as the search shows it (and as `--set` takes it).
+    pub fn format(&self, v: f64) -> String {
         if self.integer { format!("{}", v.round() as i64) } else { format!("{v}") }
     }
 }
@@ -106,21 +114,21 @@ fn overall(slos: &[(String, Estimate, Verdict)]) -> Verdict {
     }
 }
 
-/// Runs the experiment's model at `value`, replicating more while a
-/// verdict is too close.
-fn probe(req: &CapacityRequest<'_>, value: f64, progress: &dyn Progress) -> Result<Probe, RunError> {
-    let e = req.experiment;
-    let mut overrides = e.base.clone();
-    overrides.extend(req.overrides.iter().cloned());
-    let text = format!("{}={}", req.path, req.format(value));
-    overrides.push(text.parse().map_err(|m: String| RunError::Io(format!("`{text}`: {m}")))?);
-    let model = e.model.load(&overrides)?;
+/// Runs the model at `value`, replicating more while a verdict is too
+/// close.
+fn probe(
+    req: &CapacityRequest<'_>,
+    model_at: &ModelAt<'_>,
+    value: f64,
+    progress: &dyn Progress,
+) -> Result<Probe, RunError> {
+    let model = model_at(value)?;
     if check_stable(&model).is_err() {
         return Ok(Probe { value, replications: 0, verdict: Verdict::Unstable, slos: Vec::new() });
     }
     let seed = model.spec().sim.seed;
     let (warmup, method) = resolve_warmup(&model, seed, 0);
-    let batch = model.spec().sim.replications.max(2);
+    let batch = req.replications.unwrap_or(model.spec().sim.replications).max(2);
     let mut runs = Vec::new();
     let mut result: PointResult;
     loop {
@@ -128,12 +136,12 @@ fn probe(req: &CapacityRequest<'_>, value: f64, progress: &dyn Progress) -> Resu
         progress.add_work(batch as u64);
         runs.extend(run_replications(&model, seed, 0, warmup, start..start + batch, progress));
         (result, _) = summarise(0, vec![(req.path.clone(), req.format(value))], method.name(), &runs);
-        let slos: Vec<(String, Estimate, Verdict)> = e
+        let slos: Vec<(String, Estimate, Verdict)> = req
             .slos
             .iter()
             .map(|s| {
                 let est = result.metric(&s.metric).unwrap_or(Estimate::from_samples(&[]));
-                (s.text.clone(), est, judge(&est, s.comparison, s.threshold))
+                (s.to_string(), est, judge(&est, s.comparison, s.threshold))
             })
             .collect();
         let verdict = overall(&slos);
@@ -144,16 +152,20 @@ fn probe(req: &CapacityRequest<'_>, value: f64, progress: &dyn Progress) -> Resu
 }
 
 /// Bisects for the boundary between values that meet the SLOs and values
-/// that do not.
-pub fn search(req: &CapacityRequest<'_>, progress: &dyn Progress) -> Result<CapacityOutcome, RunError> {
-    if req.experiment.slos.is_empty() {
+/// that do not; `model_at` gives the model at each value probed.
+pub fn search(
+    req: &CapacityRequest<'_>,
+    model_at: &ModelAt<'_>,
+    progress: &dyn Progress,
+) -> Result<CapacityOutcome, RunError> {
+    if req.slos.is_empty() {
         return Err(RunError::Io(
             "the experiment states no SLOs (`slo = [\"p99_ms < 200\"]`) to search against".into(),
         ));
     }
     let mut probes = Vec::new();
     let run = |v: f64, probes: &mut Vec<Probe>| -> Result<bool, RunError> {
-        let p = probe(req, v, progress)?;
+        let p = probe(req, model_at, v, progress)?;
         let met = p.verdict == Verdict::Met;
         probes.push(p);
         Ok(met)

@@ -24,7 +24,7 @@ use std::fmt::Write as _;
 pub use data::FitData;
 pub use family::{Family, Model};
 use optimise::{hessian, invert, nelder_mead, normal_quantile};
-use tailsim_config::data_file::Observations;
+use tailsim_components::observations::Observations;
 
 /// How candidates are fitted.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

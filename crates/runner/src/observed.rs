@@ -25,46 +25,7 @@ use crate::point::PointResult;
 use crate::stats::Estimate;
 use crate::summary::Summary;
 
-/// An observation as the plan records it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ObservedPlan {
-    pub name: String,
-    pub metric: String,
-    pub tolerance: f64,
-    pub fail_sweep: bool,
-    /// Only points of this variant are checked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub variant: Option<String>,
-    pub count: f64,
-    pub percentiles: Vec<ObservedValue>,
-}
-
-/// One observed percentile and its 95% interval, in ms.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ObservedValue {
-    pub p: f64,
-    pub value_ms: f64,
-    pub low_ms: f64,
-    pub high_ms: f64,
-}
-
-impl From<&tailsim_config::Observed> for ObservedPlan {
-    fn from(o: &tailsim_config::Observed) -> Self {
-        ObservedPlan {
-            name: o.name.clone(),
-            metric: o.metric.clone(),
-            tolerance: o.tolerance,
-            fail_sweep: o.fail_sweep,
-            variant: o.variant.clone(),
-            count: o.count,
-            percentiles: o
-                .percentiles
-                .iter()
-                .map(|p| ObservedValue { p: p.p, value_ms: p.value_ms, low_ms: p.low_ms, high_ms: p.high_ms })
-                .collect(),
-        }
-    }
-}
+pub use tailsim_components::plan::{Observation, ObservedPercentile};
 
 /// A point's simulated percentiles of one metric, each across
 /// replications (percent, estimate in ms).
@@ -75,7 +36,7 @@ pub struct MetricPercentiles {
 }
 
 /// The percentiles the observations need, from a point's replications.
-pub fn measure(runs: &[RunResult], plan: &[ObservedPlan]) -> Vec<MetricPercentiles> {
+pub fn measure(runs: &[RunResult], plan: &[Observation]) -> Vec<MetricPercentiles> {
     let mut wanted: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     for o in plan {
         let ps = wanted.entry(o.metric.as_str()).or_default();
@@ -149,14 +110,14 @@ pub struct ObservedPoint {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PercentileCheck {
     pub p: f64,
-    pub observed: ObservedValue,
+    pub observed: ObservedPercentile,
     pub simulated_ms: Estimate,
     pub pass: bool,
 }
 
 /// Whether a simulated estimate meets an observed value within `tolerance`
 /// (see the module documentation).
-pub fn passes(sim: &Estimate, obs: &ObservedValue, tolerance: f64) -> bool {
+pub fn passes(sim: &Estimate, obs: &ObservedPercentile, tolerance: f64) -> bool {
     if !sim.mean.is_finite() {
         return false;
     }
@@ -166,7 +127,7 @@ pub fn passes(sim: &Estimate, obs: &ObservedValue, tolerance: f64) -> bool {
 }
 
 /// Checks every point against every observation.
-pub fn evaluate(plan: &[ObservedPlan], points: &[PointResult]) -> Vec<ObservedOutcome> {
+pub fn evaluate(plan: &[Observation], points: &[PointResult]) -> Vec<ObservedOutcome> {
     plan.iter()
         .map(|o| {
             let mut failed = Vec::new();
@@ -289,8 +250,8 @@ pub fn render(summary: &Summary) -> String {
 mod tests {
     use super::*;
 
-    fn obs(value: f64, low: f64, high: f64) -> ObservedValue {
-        ObservedValue { p: 99.0, value_ms: value, low_ms: low, high_ms: high }
+    fn obs(value: f64, low: f64, high: f64) -> ObservedPercentile {
+        ObservedPercentile { p: 99.0, value_ms: value, low_ms: low, high_ms: high }
     }
 
     #[test]

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use tailsim_engine::stats::LatencyHistogram;
 
+use tailsim_components::metric::{Headline, Measure, Metric};
+
 use crate::point::{PointResult, SeriesRow};
 
 /// Writes `bytes` to `path` atomically, creating parent directories.
@@ -103,98 +105,83 @@ pub fn timeseries_csv(rows: &[SeriesRow], fleet: &[String], backlog: &[String]) 
     out
 }
 
-/// `points.csv`: one row per point, swept parameters first.
+/// A column of `points.csv` after the swept parameters and replications.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Column {
+    /// A metric's mean, with this many decimals.
+    Metric(Metric, usize),
+    /// The p99's 95% half-width (`p99_ms_ci`).
+    P99HalfWidth,
+}
+
+/// The columns of `points.csv`: the headline figures, then each
+/// component's measures, as the first point has them.
+pub fn columns(first: &PointResult) -> Vec<Column> {
+    use Headline::*;
+    let headline = [
+        (OfferedRps, 3),
+        (ThroughputRps, 3),
+        (GoodputRps, 3),
+        (ErrorRate, 6),
+        (MeanMs, 6),
+        (P50Ms, 6),
+        (P90Ms, 6),
+        (P99Ms, 6),
+        (P999Ms, 6),
+        (MaxMs, 6),
+    ];
+    let mut cols: Vec<Column> = headline.into_iter().map(|(h, d)| Column::Metric(Metric::Headline(h), d)).collect();
+    cols.push(Column::P99HalfWidth);
+    let of = |c: &str, m: Measure, d: usize| Column::Metric(Metric::of(c, m), d);
+    for s in &first.services {
+        let measures =
+            [(Measure::Utilisation, 6), (Measure::ThroughputRps, 3), (Measure::QueueMean, 4), (Measure::P99Ms, 6)];
+        cols.extend(measures.into_iter().map(|(m, d)| of(&s.name, m, d)));
+    }
+    cols.extend(first.caches.iter().map(|c| of(&c.name, Measure::HitRatio, 6)));
+    for d in &first.datastores {
+        cols.push(of(&d.name, Measure::StaleFraction, 6));
+        cols.push(of(&d.name, Measure::OwnStaleFraction, 6));
+    }
+    cols.extend(first.services.iter().filter(|s| s.fleet.is_some()).map(|s| of(&s.name, Measure::FleetMean, 4)));
+    for g in &first.queues {
+        let name = format!("{}/{}", g.queue, g.group);
+        cols.push(of(&name, Measure::DepthMean, 4));
+        cols.push(of(&name, Measure::EndToEndP99Ms, 6));
+    }
+    if first.headline.slo_violation_s.n > 0 {
+        cols.push(Column::Metric(Metric::Headline(SloViolationS), 3));
+        cols.push(Column::Metric(Metric::Headline(TimeToRecoverS), 3));
+    }
+    if !first.faults.is_empty() {
+        cols.push(Column::Metric(Metric::Headline(RtoS), 3));
+    }
+    cols
+}
+
+/// `points.csv`: one row per point, swept parameters first, then the
+/// replications and the [`columns`]. A point without a column's component
+/// (a variant that removes it) leaves the cell empty.
 pub fn points_csv(axes: &[String], points: &[PointResult]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
+    let columns = points.first().map(columns).unwrap_or_default();
     let mut header: Vec<String> = axes.to_vec();
-    header.extend(
-        [
-            "replications",
-            "offered_rps",
-            "throughput_rps",
-            "goodput_rps",
-            "error_rate",
-            "mean_ms",
-            "p50_ms",
-            "p90_ms",
-            "p99_ms",
-            "p999_ms",
-            "max_ms",
-            "p99_ms_ci",
-        ]
-        .map(String::from),
-    );
-    if let Some(first) = points.first() {
-        for s in &first.services {
-            for col in ["utilisation", "throughput_rps", "queue_mean", "p99_ms"] {
-                header.push(format!("{}.{col}", s.name));
-            }
-        }
-        for c in &first.caches {
-            header.push(format!("{}.hit_ratio", c.name));
-        }
-        for d in &first.datastores {
-            header.push(format!("{}.stale_fraction", d.name));
-            header.push(format!("{}.own_stale_fraction", d.name));
-        }
-        for s in first.services.iter().filter(|s| s.fleet.is_some()) {
-            header.push(format!("{}.fleet_mean", s.name));
-        }
-        for g in &first.queues {
-            header.push(format!("{}/{}.depth_mean", g.queue, g.group));
-            header.push(format!("{}/{}.end_to_end_p99_ms", g.queue, g.group));
-        }
-        if first.headline.slo_violation_s.n > 0 {
-            header.push("slo_violation_s".into());
-            header.push("time_to_recover_s".into());
-        }
-        if !first.faults.is_empty() {
-            header.push("rto_s".into());
-        }
-    }
+    header.push("replications".into());
+    header.extend(columns.iter().map(|c| match c {
+        Column::Metric(m, _) => m.to_string(),
+        Column::P99HalfWidth => "p99_ms_ci".into(),
+    }));
     w.write_record(&header).expect("in-memory csv");
     for p in points {
-        let h = &p.headline;
         let mut row: Vec<String> = axes
             .iter()
             .map(|a| p.parameters.iter().find(|(k, _)| k == a).map(|(_, v)| v.clone()).unwrap_or_default())
             .collect();
         row.push(p.replications.to_string());
-        row.push(num(Some(h.offered_rps.mean), 3));
-        row.push(num(Some(h.throughput_rps.mean), 3));
-        row.push(num(Some(h.goodput_rps.mean), 3));
-        row.push(num(Some(h.error_rate.mean), 6));
-        for e in [&h.mean_ms, &h.p50_ms, &h.p90_ms, &h.p99_ms, &h.p999_ms, &h.max_ms] {
-            row.push(num(Some(e.mean), 6));
-        }
-        row.push(num(h.p99_ms.ci95, 6));
-        for s in &p.services {
-            row.push(num(Some(s.utilisation.mean), 6));
-            row.push(num(Some(s.throughput_rps.mean), 3));
-            row.push(num(Some(s.queue_mean.mean), 4));
-            row.push(num(Some(s.response_p99_ms.mean), 6));
-        }
-        for c in &p.caches {
-            row.push(num(Some(c.hit_ratio.mean), 6));
-        }
-        for d in &p.datastores {
-            row.push(num(Some(d.stale_fraction.mean), 6));
-            row.push(num(Some(d.own_stale_fraction.mean), 6));
-        }
-        for s in p.services.iter().filter_map(|s| s.fleet.as_ref()) {
-            row.push(num(Some(s.mean.mean), 4));
-        }
-        for g in &p.queues {
-            row.push(num(Some(g.depth_mean.mean), 4));
-            row.push(num(Some(g.end_to_end_p99_ms.mean), 6));
-        }
-        if points[0].headline.slo_violation_s.n > 0 {
-            row.push(num(Some(h.slo_violation_s.mean), 3));
-            row.push(num(Some(h.time_to_recover_s.mean), 3));
-        }
-        if !points[0].faults.is_empty() {
-            row.push(num(Some(h.rto_s.mean), 3));
-        }
+        row.extend(columns.iter().map(|c| match c {
+            Column::Metric(m, decimals) => num(p.metric(m).map(|e| e.mean), *decimals),
+            Column::P99HalfWidth => num(p.headline.p99_ms.ci95, 6),
+        }));
         w.write_record(&row).expect("in-memory csv");
     }
     String::from_utf8(w.into_inner().expect("in-memory csv")).expect("utf-8")

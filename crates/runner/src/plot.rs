@@ -26,6 +26,8 @@ use chart::{Band, BandKind, Chart, Mark, Point, Scale, Series, Style, render, re
 use tailsim_components::timeline::TrafficKind;
 use tailsim_engine::stats::LatencyHistogram;
 
+use tailsim_components::metric::Metric;
+
 use crate::output::write_atomic;
 use crate::point::{PointResult, SeriesRow};
 use crate::summary::Summary;
@@ -112,7 +114,7 @@ pub fn latency_chart(summary: &Summary) -> Option<Chart> {
     if summary.points.iter().any(|p| x.value(p).is_none()) {
         return None;
     }
-    let x_name = summary.plot_against.as_ref().map_or_else(|| axis.clone(), Clone::clone);
+    let x_name = summary.plot_against.as_ref().map_or_else(|| axis.clone(), Metric::to_string);
     // One group per combination of the other axes, in point order.
     let mut groups: BTreeMap<usize, (String, Vec<&PointResult>)> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();

@@ -13,6 +13,8 @@ use tailsim_components::timeline::TrafficWindow;
 use tailsim_engine::stats::LatencyHistogram;
 use tailsim_engine::time::{Time, as_secs_f64};
 
+use tailsim_components::metric::{Headline as H, Measure, Metric};
+
 use crate::stats::Estimate;
 
 mod growth;
@@ -286,50 +288,69 @@ pub struct SeriesRow {
 }
 
 impl PointResult {
-    /// The estimate of a metric by its `points.csv` name: a headline name
-    /// such as `p99_ms`, or `<service>.<metric>`.
-    pub fn metric(&self, name: &str) -> Option<Estimate> {
+    /// The estimate of a metric at this point; `None` when the point has
+    /// no such component (a metric checked against the model always has
+    /// one).
+    pub fn metric(&self, metric: &Metric) -> Option<Estimate> {
         let h = &self.headline;
-        let e = match name {
-            "offered_rps" => h.offered_rps,
-            "throughput_rps" => h.throughput_rps,
-            "goodput_rps" => h.goodput_rps,
-            "error_rate" => h.error_rate,
-            "mean_ms" => h.mean_ms,
-            "p50_ms" => h.p50_ms,
-            "p90_ms" => h.p90_ms,
-            "p99_ms" => h.p99_ms,
-            "p999_ms" => h.p999_ms,
-            "slo_violation_s" => h.slo_violation_s,
-            "time_to_recover_s" => h.time_to_recover_s,
-            "rto_s" => h.rto_s,
-            "max_ms" => h.max_ms,
-            other => {
-                let (service, metric) = other.split_once('.')?;
-                match metric {
-                    "hit_ratio" => return self.caches.iter().find(|c| c.name == service).map(|c| c.hit_ratio),
-                    "stale_fraction" => {
-                        return self.datastores.iter().find(|d| d.name == service).map(|d| d.stale_fraction);
-                    }
-                    "own_stale_fraction" => {
-                        return self.datastores.iter().find(|d| d.name == service).map(|d| d.own_stale_fraction);
-                    }
-                    "fleet_mean" => {
-                        return self.services.iter().find(|s| s.name == service)?.fleet.as_ref().map(|f| f.mean);
-                    }
-                    _ => {}
-                }
-                let s = self.services.iter().find(|s| s.name == service)?;
-                match metric {
-                    "utilisation" => s.utilisation,
-                    "throughput_rps" => s.throughput_rps,
-                    "queue_mean" => s.queue_mean,
-                    "p99_ms" => s.response_p99_ms,
-                    _ => return None,
-                }
+        let (component, measure) = match metric {
+            Metric::Headline(m) => {
+                return Some(match m {
+                    H::OfferedRps => h.offered_rps,
+                    H::ThroughputRps => h.throughput_rps,
+                    H::GoodputRps => h.goodput_rps,
+                    H::ErrorRate => h.error_rate,
+                    H::MeanMs => h.mean_ms,
+                    H::P50Ms => h.p50_ms,
+                    H::P90Ms => h.p90_ms,
+                    H::P99Ms => h.p99_ms,
+                    H::P999Ms => h.p999_ms,
+                    H::MaxMs => h.max_ms,
+                    H::SloViolationS => h.slo_violation_s,
+                    H::TimeToRecoverS => h.time_to_recover_s,
+                    H::RtoS => h.rto_s,
+                });
             }
+            Metric::Of { component, measure } => (component.as_str(), *measure),
         };
-        Some(e)
+        match measure {
+            Measure::Utilisation => self.service(component).map(|s| s.utilisation),
+            Measure::ThroughputRps => self.service(component).map(|s| s.throughput_rps),
+            Measure::QueueMean => self.service(component).map(|s| s.queue_mean),
+            Measure::P99Ms => self.service(component).map(|s| s.response_p99_ms),
+            Measure::HitRatio => self.cache(component).map(|c| c.hit_ratio),
+            Measure::StaleFraction => self.datastore(component).map(|d| d.stale_fraction),
+            Measure::OwnStaleFraction => self.datastore(component).map(|d| d.own_stale_fraction),
+            Measure::FleetMean => self.service(component)?.fleet.as_ref().map(|f| f.mean),
+            Measure::DepthMean => self.queue_group(component).map(|g| g.depth_mean),
+            Measure::EndToEndP99Ms => self.queue_group(component).map(|g| g.end_to_end_p99_ms),
+        }
+    }
+
+    /// A service, cache or datastore's summary, by name.
+    pub fn service(&self, name: &str) -> Option<&ServiceSummary> {
+        self.services.iter().find(|s| s.name == name)
+    }
+
+    /// A client's summary, by name.
+    pub fn client(&self, name: &str) -> Option<&ClientSummary> {
+        self.clients.iter().find(|c| c.name == name)
+    }
+
+    /// A cache's own summary (hit ratio and counters), by name.
+    pub fn cache(&self, name: &str) -> Option<&CacheSummary> {
+        self.caches.iter().find(|c| c.name == name)
+    }
+
+    /// A datastore's own summary (shards, staleness), by name.
+    pub fn datastore(&self, name: &str) -> Option<&DatastoreSummary> {
+        self.datastores.iter().find(|d| d.name == name)
+    }
+
+    /// A queue's consumer group, named `<queue>/<group>`.
+    pub fn queue_group(&self, name: &str) -> Option<&GroupSummary> {
+        let (queue, group) = name.split_once('/')?;
+        self.queues.iter().find(|g| g.queue == queue && g.group == group)
     }
 }
 

@@ -37,7 +37,7 @@ use crate::plot::{
     self, HEIGHT, WIDTH, downsample, latency_chart, merge_points, spectrum_chart, timeseries_charts, utilisation_chart,
 };
 use crate::summary::Summary;
-use crate::sweep::Plan;
+use crate::sweep::PlanRecord;
 use figures::{NodeFigure, edge_rates, node_figures, rate};
 
 /// Time series in the report have at most this many rows per point:
@@ -51,7 +51,12 @@ const STYLE: &str = include_str!("report/page.css");
 const SCRIPT: &str = include_str!("report/page.js");
 
 /// Writes `report.html` into `dir`.
-pub fn write_report(dir: &Path, plan: &Plan, summary: &Summary, histograms: &[LatencyHistogram]) -> io::Result<()> {
+pub fn write_report(
+    dir: &Path,
+    plan: &PlanRecord,
+    summary: &Summary,
+    histograms: &[LatencyHistogram],
+) -> io::Result<()> {
     write_atomic(&dir.join("report.html"), render_report(plan, summary, histograms).as_bytes())
 }
 
@@ -85,7 +90,7 @@ fn shell(words: &[String]) -> String {
 }
 
 /// The page.
-pub fn render_report(plan: &Plan, summary: &Summary, histograms: &[LatencyHistogram]) -> String {
+pub fn render_report(plan: &PlanRecord, summary: &Summary, histograms: &[LatencyHistogram]) -> String {
     let name = summary.experiment.clone().unwrap_or_else(|| summary.model.clone());
     let mut topologies: Vec<&Topology> = vec![&plan.topology];
     let mut points = Vec::new();
@@ -205,7 +210,7 @@ pub fn render_report(plan: &Plan, summary: &Summary, histograms: &[LatencyHistog
     page
 }
 
-fn header(page: &mut String, plan: &Plan, summary: &Summary, name: &str) {
+fn header(page: &mut String, plan: &PlanRecord, summary: &Summary, name: &str) {
     let reps: Vec<u32> = summary.points.iter().map(|p| p.replications).collect();
     let (lo, hi) = (reps.iter().min().copied().unwrap_or(0), reps.iter().max().copied().unwrap_or(0));
     let replications =

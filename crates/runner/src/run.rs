@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use tailsim_config::{Experiment, ModelFile, Override};
+use tailsim_components::plan::Plan;
 
 use crate::RunError;
 use crate::execute::Progress;
@@ -13,12 +13,8 @@ use crate::table::point_table;
 
 /// What to run.
 pub struct RunRequest<'a> {
-    pub model: &'a ModelFile,
-    pub overrides: Vec<Override>,
-    /// Replaces `sim.seed`.
-    pub seed: Option<u64>,
-    /// Replaces `sim.replications`.
-    pub replications: Option<u32>,
+    /// A plan of one point ([`Plan::single`]).
+    pub plan: &'a Plan,
     /// Where results go; `results/<model name>` when absent.
     pub out: Option<PathBuf>,
 }
@@ -33,22 +29,11 @@ pub struct RunReport {
     pub events: u64,
 }
 
-/// Runs every replication of a model on the current rayon pool and writes
-/// its results directory.
+/// Runs every replication of a one-point plan on the current rayon pool
+/// and writes its results directory.
 pub fn run_model(req: RunRequest<'_>, progress: &dyn Progress) -> Result<RunReport, RunError> {
-    let mut overrides = req.overrides.clone();
-    if let Some(seed) = req.seed {
-        overrides.push(Override::new("sim.seed", seed.to_string(), format!("--seed {seed}")));
-    }
-    if let Some(r) = req.replications {
-        overrides.push(Override::new("sim.replications", r.to_string(), format!("--replications {r}")));
-    }
-    let experiment = Experiment::from_model(req.model.clone(), overrides);
-    let out = req.out.unwrap_or_else(|| PathBuf::from("results").join(req.model.name()));
-    let outcome = sweep(
-        SweepRequest { experiment: &experiment, is_experiment: false, out: out.clone(), shard: None, resume: false },
-        progress,
-    )?;
+    let out = req.out.unwrap_or_else(|| PathBuf::from("results").join(&req.plan.model_name));
+    let outcome = sweep(SweepRequest { plan: req.plan, out: out.clone(), shard: None, resume: false }, progress)?;
     let summary = outcome.summary.expect("an unsharded sweep has a summary");
     if let Some(msg) = &summary.points[0].runaway {
         return Err(RunError::Runaway(msg.clone()));

@@ -39,7 +39,7 @@ const EVENTS_PER_VISIT: f64 = 2.0;
 /// held back by their answers. `sim.max_events` caps a replication. A
 /// precision rule may add replications; the estimate counts the first
 /// round. The model must be valid.
-pub fn estimated_cost(model: &Model) -> u64 {
+pub fn estimated_cost(model: &Model, replications: u32) -> u64 {
     let spec = model.spec();
     let visits_per_s: f64 = analyse(model)
         .services
@@ -51,7 +51,7 @@ pub fn estimated_cost(model: &Model) -> u64 {
     if let Some(cap) = spec.sim.max_events {
         per_replication = per_replication.min(cap as f64);
     }
-    let runs = spec.sim.replications as f64 + if spec.sim.fixed_warmup().is_none() { 1.0 } else { 0.0 };
+    let runs = replications as f64 + if spec.sim.fixed_warmup().is_none() { 1.0 } else { 0.0 };
     let total = (per_replication * runs).round();
     // At least 1, so that no point is free; `as` saturates at u64::MAX.
     (total as u64).max(1)
@@ -92,7 +92,9 @@ pub fn loads(costs: &[u64], assignment: &[u32], count: u32) -> Vec<u128> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tailsim_components::spec::ModelSpec;
+    use tailsim_components::spec::{
+        CallSpec, ClientSpec, DistSpec, Duration, ModelSpec, ServiceSpec, StepSpec, WaitSpec, Warmup,
+    };
 
     fn max_over_mean(loads: &[u128]) -> f64 {
         let max = *loads.iter().max().unwrap() as f64;
@@ -100,17 +102,21 @@ mod tests {
         max / mean
     }
 
-    fn model(text: &str) -> ModelSpec {
-        tailsim_config::ModelFile::from_text("test.toml", text).load(&[]).unwrap().into_spec()
+    /// An M/M/1 at 500 req/s (1 ms mean), 100 s with 10 s of warm-up, 4
+    /// replications.
+    fn mm1() -> ModelSpec {
+        let mut m = ModelSpec::default();
+        m.sim.duration = Duration::from_secs(100);
+        m.sim.warmup = Some(Warmup::Fixed(Duration::from_secs(10)));
+        m.sim.replications = 4;
+        m.client.insert("web".into(), ClientSpec::poisson("app", 500.0));
+        m.service.insert("app".into(), ServiceSpec::new(1, 1, DistSpec::exponential(Duration::from_millis(1))));
+        m
     }
 
     fn cost(spec: &ModelSpec) -> u64 {
-        estimated_cost(&Model::resolve(spec).unwrap())
+        estimated_cost(&Model::resolve(spec).unwrap(), spec.sim.replications)
     }
-
-    const MM1: &str = "[sim]\nduration = \"100s\"\nwarmup = \"10s\"\nreplications = 4\n\
-        [client.web]\ntarget = \"app\"\nrate = 500.0\n\
-        [service.app]\nworkers = 1\nsteps = [{ compute = { dist = \"exponential\", mean = \"1ms\" } }]\n";
 
     #[test]
     fn every_point_gets_exactly_one_shard_and_every_shard_some_work() {
@@ -151,7 +157,7 @@ mod tests {
     /// The cost grows with load, horizon, replications and fan-out.
     #[test]
     fn the_cost_follows_rate_horizon_replications_and_fan_out() {
-        let base = model(MM1);
+        let base = mm1();
         // 500 req/s x 2 events x 100 s x 4 replications.
         assert_eq!(cost(&base), 400_000);
         let set = |f: &dyn Fn(&mut ModelSpec)| {
@@ -160,16 +166,18 @@ mod tests {
             cost(&s)
         };
         assert_eq!(set(&|s| s.client.get_mut("web").unwrap().rate = Some(900.0)), 720_000);
-        assert_eq!(set(&|s| s.sim.duration = tailsim_components::spec::Duration::from_secs(1000)), 4_000_000);
+        assert_eq!(set(&|s| s.sim.duration = Duration::from_secs(1000)), 4_000_000);
         assert_eq!(set(&|s| s.sim.replications = 20), 2_000_000);
         assert_eq!(set(&|s| s.sim.max_events = Some(1000)), 4000);
         // A root that calls 10 leaves: 11 visits per request.
-        let fan = model(
-            "[sim]\nduration = \"100s\"\nwarmup = \"10s\"\nreplications = 4\n\
-             [client.web]\ntarget = \"root\"\nrate = 500.0\n\
-             [service.root]\nworkers = 8\nsteps = [{ fanout = \"leaf\", n = 10 }]\n\
-             [service.leaf]\nreplicas = 10\nworkers = 8\nsteps = [{ compute = { dist = \"constant\", value = \"1ms\" } }]\n",
-        );
+        let mut fan = mm1();
+        fan.client.get_mut("web").unwrap().target = "root".into();
+        let mut root = ServiceSpec::new(1, 8, DistSpec::constant(Duration::ZERO));
+        root.service_time = None;
+        root.steps = vec![StepSpec::Parallel { calls: vec![CallSpec::new("leaf"); 10], wait: WaitSpec::All }];
+        fan.service.insert("root".into(), root);
+        fan.service.insert("leaf".into(), ServiceSpec::new(10, 8, DistSpec::constant(Duration::from_millis(1))));
+        fan.service.remove("app");
         assert_eq!(cost(&fan), 11 * 400_000);
     }
 
@@ -179,11 +187,10 @@ mod tests {
     /// than the mean. Index modulo N, on the same plan, does not come close.
     #[test]
     fn a_big_sweep_with_stragglers_balances_within_ten_percent() {
-        let mut base = model(MM1);
+        let mut base = mm1();
         base.sim.replications = 20;
         // Shorter than the shortest horizon below, so every point is valid.
-        base.sim.warmup =
-            Some(tailsim_components::spec::Warmup::Fixed(tailsim_components::spec::Duration::from_secs(1)));
+        base.sim.warmup = Some(tailsim_components::spec::Warmup::Fixed(Duration::from_secs(1)));
         // A grid of 1,000 arrival rates x 10 horizons (the last axis varies
         // fastest), as an experiment's points come out of it: nine short
         // horizons and one long one, and the highest loads at the long
@@ -198,7 +205,7 @@ mod tests {
                     (9, _) => 600,
                     _ => 10 + 10 * h,
                 };
-                s.sim.duration = tailsim_components::spec::Duration::from_secs(secs);
+                s.sim.duration = Duration::from_secs(secs);
                 costs.push(cost(&s));
             }
         }

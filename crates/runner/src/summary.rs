@@ -5,6 +5,7 @@ use std::io;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use tailsim_components::metric::{Metric, Slo};
 use tailsim_engine::stats::LatencyHistogram;
 
 use crate::output::{hgrm, points_csv, timeseries_csv, write_atomic};
@@ -24,7 +25,7 @@ pub struct Summary {
     pub axes: Vec<String>,
     /// The metric `latency.svg` plots against, when not the first axis.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub plot_against: Option<String>,
+    pub plot_against: Option<Metric>,
     /// Each SLO and the points that failed it.
     pub slos: Vec<SloOutcome>,
     /// Calibration hook: each `[[observed]]` and how the points fared.
@@ -36,7 +37,11 @@ pub struct Summary {
 /// How the points fared against one SLO.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SloOutcome {
+    /// The SLO as text, such as `p99_ms < 200`.
     pub slo: String,
+    /// The same, as data: `metric`, `comparison` and `threshold`.
+    #[serde(flatten)]
+    pub rule: Slo,
     pub passed: usize,
     /// Indices of the points that failed it.
     pub failed: Vec<usize>,

@@ -17,11 +17,10 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use tailsim_components::analysis::check_stable;
-use tailsim_components::model::Model;
+use tailsim_components::metric::{Metric, Precision, Slo};
+use tailsim_components::plan::{Observation, Plan, PlanPoint};
 use tailsim_components::timeline::traffic_windows;
 use tailsim_components::topology::{Topology, topology};
-use tailsim_config::{Experiment, Precision};
 use tailsim_engine::rng::fnv1a64;
 use tailsim_engine::stats::LatencyHistogram;
 
@@ -60,26 +59,26 @@ impl std::str::FromStr for Shard {
     }
 }
 
-/// What a sweep is, as written to `plan.json`. Shards of one sweep have
-/// identical plans; `merge` checks that.
+/// What a sweep is, as written to `plan.json`: the [`Plan`] it ran, less
+/// the models (each point's fingerprint stands for its model). Shards of
+/// one sweep have identical records; `merge` checks that.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Plan {
+pub struct PlanRecord {
     pub tailsim_version: String,
     pub experiment: Option<String>,
     pub model: String,
     pub seed: u64,
     pub duration_s: f64,
     pub axes: Vec<String>,
-    pub slos: Vec<String>,
+    pub slos: Vec<Slo>,
     /// The metric `latency.svg` plots against, when not the first axis.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub plot_against: Option<String>,
-    /// Calibration hook: the experiment's `[[observed]]`, as read.
+    pub plot_against: Option<Metric>,
+    /// The experiment's `[[observed]]`, as read.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub observed: Vec<crate::observed::ObservedPlan>,
+    pub observed: Vec<Observation>,
     pub points: Vec<PlannedPoint>,
-    /// The arguments after `tailsim` that reproduce this directory (see
-    /// [`reproducing_command`]).
+    /// The arguments after `tailsim` that reproduce this directory.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub command: Vec<String>,
     /// The model's components and calls at the first point; a point whose
@@ -88,7 +87,7 @@ pub struct Plan {
     pub topology: Topology,
 }
 
-impl Plan {
+impl PlanRecord {
     /// Each point's estimated cost, in index order.
     pub fn costs(&self) -> Vec<u64> {
         self.points.iter().map(|p| p.cost).collect()
@@ -110,43 +109,17 @@ pub struct PlannedPoint {
     pub topology: Option<Topology>,
 }
 
-impl Plan {
+impl PlanRecord {
     /// Whether two plans describe the same sweep: everything but the
     /// command that was typed to start it.
-    pub fn same_sweep(&self, other: &Plan) -> bool {
-        Plan { command: Vec::new(), ..self.clone() } == Plan { command: Vec::new(), ..other.clone() }
+    pub fn same_sweep(&self, other: &PlanRecord) -> bool {
+        PlanRecord { command: Vec::new(), ..self.clone() } == PlanRecord { command: Vec::new(), ..other.clone() }
     }
 
     /// The topology of point `index`.
     pub fn topology_of(&self, index: usize) -> &Topology {
         self.points.iter().find(|p| p.index == index).and_then(|p| p.topology.as_ref()).unwrap_or(&self.topology)
     }
-}
-
-/// The `tailsim` arguments that reproduce a sweep or run: the subcommand,
-/// the file as it was named (an absolute path is cut to its last folder
-/// and file name, so the plan stays the same on every machine) and the
-/// command-line overrides (`--set`, `--seed`, `--replications`), in order.
-pub fn reproducing_command(experiment: &Experiment, is_experiment: bool) -> Vec<String> {
-    let path = &experiment.path;
-    let shown = if path.is_absolute() {
-        let mut tail: Vec<String> =
-            path.iter().rev().take(2).map(|p| p.to_string_lossy().into_owned()).collect::<Vec<_>>();
-        tail.reverse();
-        tail.join("/")
-    } else {
-        path.to_string_lossy().replace('\\', "/")
-    };
-    let mut argv = vec![if is_experiment { "sweep" } else { "run" }.to_string(), shown];
-    for o in experiment.base.iter().filter(|o| o.anchor.is_none()) {
-        if let Some((flag, value)) = o.origin.split_once(' ')
-            && flag.starts_with("--")
-        {
-            argv.push(flag.to_string());
-            argv.push(value.to_string());
-        }
-    }
-    argv
 }
 
 /// A finished point, as written to `points/<i>/point.json`.
@@ -159,9 +132,7 @@ pub struct PointRecord {
 
 /// What to sweep and where.
 pub struct SweepRequest<'a> {
-    pub experiment: &'a Experiment,
-    /// Whether this is a sweep (named experiment) or a single model run.
-    pub is_experiment: bool,
+    pub plan: &'a Plan,
     pub out: PathBuf,
     pub shard: Option<Shard>,
     /// Keep finished points found in `out` instead of recomputing them.
@@ -170,18 +141,13 @@ pub struct SweepRequest<'a> {
 
 /// What a sweep did.
 pub struct SweepOutcome {
-    pub plan: Plan,
+    pub plan: PlanRecord,
     /// The summary, unless this was one shard of a sweep.
     pub summary: Option<Summary>,
     /// Points computed now, and points kept from an earlier run.
     pub computed: usize,
     pub resumed: usize,
     pub events: u64,
-}
-
-struct Prepared {
-    model: Model,
-    planned: PlannedPoint,
 }
 
 pub(crate) fn point_dir(out: &Path, index: usize) -> PathBuf {
@@ -202,68 +168,58 @@ pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Run
     write_atomic(path, format!("{text}\n").as_bytes()).map_err(|e| io_error("writing", path, e))
 }
 
-/// Loads and checks every point, and computes the plan.
-fn prepare(req: &SweepRequest<'_>) -> Result<(Plan, Vec<Prepared>), RunError> {
-    let e = req.experiment;
-    let mut prepared = Vec::new();
-    let mut errors = Vec::new();
-    let observed: Vec<crate::observed::ObservedPlan> = e.observed.iter().map(Into::into).collect();
-    for p in e.points() {
-        match e.model.load_checked(&p.overrides, check_stable) {
-            Ok(model) => {
-                let mut key = format!("{}|{}|{:?}|{:?}", env!("CARGO_PKG_VERSION"), p.index, model.spec(), e.precision);
-                // Calibration hook: observations change what a point records.
-                if !observed.is_empty() {
-                    key.push_str(&format!("|{observed:?}"));
-                }
-                let fingerprint = format!("{:016x}", fnv1a64(key.as_bytes()));
-                let cost = crate::shard::estimated_cost(&model);
-                let topology = Some(topology(model.spec()));
-                prepared.push(Prepared {
-                    model,
-                    planned: PlannedPoint { index: p.index, parameters: p.parameters, fingerprint, cost, topology },
-                });
-            }
-            Err(d) => {
-                for mut diag in d.0 {
-                    if !p.parameters.is_empty() {
-                        let at: Vec<String> = p.parameters.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-                        let note = format!("at sweep point #{} ({})", p.index, at.join(", "));
-                        diag.help = Some(match diag.help.take() {
-                            Some(h) => format!("{h}; {note}"),
-                            None => note,
-                        });
-                    }
-                    if !errors.contains(&diag) {
-                        errors.push(diag);
-                    }
-                }
-            }
-        }
+/// The fingerprint of a point: a hash of everything that determines its
+/// results.
+fn fingerprint(point: &PlanPoint, plan: &Plan) -> String {
+    let mut key = format!(
+        "{}|{}|{:?}|{}|{}|{:?}",
+        env!("CARGO_PKG_VERSION"),
+        point.index,
+        point.model.spec(),
+        point.seed,
+        point.replications,
+        plan.precision
+    );
+    // Observations change what a point records.
+    if !plan.observed.is_empty() {
+        key.push_str(&format!("|{:?}", plan.observed));
     }
-    if !errors.is_empty() {
-        return Err(RunError::Invalid(tailsim_config::Diagnostics(errors)));
+    format!("{:016x}", fnv1a64(key.as_bytes()))
+}
+
+/// The record of `plan` that `plan.json` holds.
+pub fn record(plan: &Plan) -> PlanRecord {
+    let mut points: Vec<PlannedPoint> = plan
+        .points
+        .iter()
+        .map(|p| PlannedPoint {
+            index: p.index,
+            parameters: p.parameters.clone(),
+            fingerprint: fingerprint(p, plan),
+            cost: crate::shard::estimated_cost(&p.model, p.replications),
+            topology: Some(topology(p.model.spec())),
+        })
+        .collect();
+    let shared = points.first().and_then(|p| p.topology.clone()).unwrap_or_default();
+    for p in &mut points {
+        p.topology = p.topology.take().filter(|t| *t != shared);
     }
-    let shared = prepared[0].planned.topology.clone().unwrap_or_default();
-    for p in &mut prepared {
-        p.planned.topology = p.planned.topology.take().filter(|t| *t != shared);
-    }
-    let first = prepared[0].model.spec();
-    let plan = Plan {
+    let (seed, duration_s) =
+        plan.points.first().map_or((0, 0.0), |p| (p.seed, p.model.spec().sim.duration.as_secs_f64()));
+    PlanRecord {
         tailsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        experiment: req.is_experiment.then(|| e.name.clone()),
-        model: e.model.name(),
-        seed: first.sim.seed,
-        duration_s: first.sim.duration.as_secs_f64(),
-        axes: e.axes.iter().map(|a| a.path.clone()).collect(),
-        slos: e.slos.iter().map(|s| s.text.clone()).collect(),
-        plot_against: e.plot_against.clone(),
-        observed,
-        points: prepared.iter().map(|p| p.planned.clone()).collect(),
-        command: reproducing_command(e, req.is_experiment),
+        experiment: plan.is_experiment.then(|| plan.name.clone()),
+        model: plan.model_name.clone(),
+        seed,
+        duration_s,
+        axes: plan.axes.clone(),
+        slos: plan.slos.clone(),
+        plot_against: plan.plot_against.clone(),
+        observed: plan.observed.clone(),
+        points,
+        command: plan.command.clone(),
         topology: shared,
-    };
-    Ok((plan, prepared))
+    }
 }
 
 /// Whether the precision rule is satisfied by these replications.
@@ -277,21 +233,16 @@ fn precise_enough(point: &PointResult, rule: &Precision) -> bool {
     }
 }
 
-/// Runs one point to completion and returns its record.
-fn run_point(
-    p: &Prepared,
-    precision: Option<&Precision>,
-    observed: &[crate::observed::ObservedPlan],
-    progress: &dyn Progress,
-) -> PointRecord {
-    let model = &p.model;
-    let seed = model.spec().sim.seed;
-    let index = p.planned.index;
+/// Runs one point of `plan` to completion: its replications in parallel
+/// on the current rayon pool, more of them while the precision rule asks.
+/// Returns its summary and its merged latency histogram.
+pub fn run_point(plan: &Plan, point: &PlanPoint, progress: &dyn Progress) -> (PointResult, LatencyHistogram) {
+    let model = &point.model;
+    let (seed, index, batch) = (point.seed, point.index, point.replications);
     let (warmup, method) = resolve_warmup(model, seed, index);
-    let batch = model.spec().sim.replications;
     let mut runs = run_replications(model, seed, index, warmup, 0..batch, progress);
-    let (mut result, mut histogram) = summarise(index, p.planned.parameters.clone(), method.name(), &runs);
-    if let Some(rule) = precision {
+    let (mut result, mut histogram) = summarise(index, point.parameters.clone(), method.name(), &runs);
+    if let Some(rule) = &plan.precision {
         // Rounds of `batch` more replications until the interval is tight
         // enough: decided on whole rounds, so never on thread timing.
         while !precise_enough(&result, rule) && (runs.len() as u32) < rule.max_replications {
@@ -299,26 +250,42 @@ fn run_point(
             let end = (start + batch).min(rule.max_replications);
             progress.add_work((end - start) as u64);
             runs.extend(run_replications(model, seed, index, warmup, start..end, progress));
-            (result, histogram) = summarise(index, p.planned.parameters.clone(), method.name(), &runs);
+            (result, histogram) = summarise(index, point.parameters.clone(), method.name(), &runs);
         }
     }
     result.windows = traffic_windows(model.spec());
-    // Calibration hook: the percentiles `[[observed]]` compares.
-    result.observed_latency = crate::observed::measure(&runs, observed);
-    PointRecord {
-        fingerprint: p.planned.fingerprint.clone(),
-        result,
-        histogram: HistogramData::from_histogram(&histogram),
-    }
+    // The percentiles `[[observed]]` compares.
+    result.observed_latency = crate::observed::measure(&runs, &plan.observed);
+    (result, histogram)
+}
+
+/// Runs every point of `plan` in memory, in parallel, and summarises them
+/// as `summary.json` would; nothing is written. The results are the same
+/// as a sweep of the plan writes.
+pub fn evaluate(plan: &Plan, progress: &dyn Progress) -> (Summary, Vec<LatencyHistogram>) {
+    let rec = record(plan);
+    progress.add_work(plan.points.iter().map(|p| p.replications as u64).sum());
+    let done: Vec<(PointResult, LatencyHistogram)> = plan
+        .points
+        .par_iter()
+        .map(|p| {
+            let out = run_point(plan, p, progress);
+            progress.point_done();
+            out
+        })
+        .collect();
+    let (points, histograms) = done.into_iter().unzip();
+    (summary_of(&rec, points), histograms)
 }
 
 /// Runs (this shard of) a sweep, writing each point as it finishes, and, for
 /// a whole sweep, the final results.
 pub fn sweep(req: SweepRequest<'_>, progress: &dyn Progress) -> Result<SweepOutcome, RunError> {
-    let (plan, prepared) = prepare(&req)?;
+    let source = req.plan;
+    let plan = record(source);
     let plan_path = req.out.join("plan.json");
     if req.resume && plan_path.exists() {
-        let old: Plan = read_json(&plan_path)?;
+        let old: PlanRecord = read_json(&plan_path)?;
         if !old.same_sweep(&plan) {
             return Err(RunError::Io(format!(
                 "cannot resume in {}: the experiment or model changed since that run started; \
@@ -349,8 +316,10 @@ pub fn sweep(req: SweepRequest<'_>, progress: &dyn Progress) -> Result<SweepOutc
     }
 
     let owner = split.map(|s| crate::shard::assign(&plan.costs(), s.count));
-    let mine: Vec<&Prepared> = prepared
+    let mine: Vec<(&PlanPoint, &PlannedPoint)> = source
+        .points
         .iter()
+        .zip(&plan.points)
         .enumerate()
         .filter(|(i, _)| match (&owner, split) {
             (Some(owner), Some(s)) => owner[*i] == s.index,
@@ -358,31 +327,34 @@ pub fn sweep(req: SweepRequest<'_>, progress: &dyn Progress) -> Result<SweepOutc
         })
         .map(|(_, p)| p)
         .collect();
-    let todo: Vec<(&Prepared, Option<PointRecord>)> = mine
+    let todo: Vec<(&PlanPoint, &PlannedPoint, Option<PointRecord>)> = mine
         .iter()
-        .map(|p| {
+        .map(|&(p, planned)| {
             let kept = req
                 .resume
-                .then(|| read_json::<PointRecord>(&point_dir(&req.out, p.planned.index).join("point.json")).ok())
+                .then(|| read_json::<PointRecord>(&point_dir(&req.out, p.index).join("point.json")).ok())
                 .flatten()
-                .filter(|r| r.fingerprint == p.planned.fingerprint);
-            (*p, kept)
+                .filter(|r| r.fingerprint == planned.fingerprint);
+            (p, planned, kept)
         })
         .collect();
-    let resumed = todo.iter().filter(|(_, k)| k.is_some()).count();
-    progress
-        .add_work(todo.iter().filter(|(_, k)| k.is_none()).map(|(p, _)| p.model.spec().sim.replications as u64).sum());
+    let resumed = todo.iter().filter(|(_, _, k)| k.is_some()).count();
+    progress.add_work(todo.iter().filter(|(_, _, k)| k.is_none()).map(|(p, _, _)| p.replications as u64).sum());
 
-    let precision = req.experiment.precision.as_ref();
     let results: Vec<Result<u64, RunError>> = todo
         .par_iter()
-        .map(|(p, kept)| {
+        .map(|(p, planned, kept)| {
             if kept.is_some() {
                 progress.point_done();
                 return Ok(0);
             }
-            let record = run_point(p, precision, &plan.observed, progress);
-            write_json(&point_dir(&req.out, p.planned.index).join("point.json"), &record)?;
+            let (result, histogram) = run_point(source, p, progress);
+            let record = PointRecord {
+                fingerprint: planned.fingerprint.clone(),
+                result,
+                histogram: HistogramData::from_histogram(&histogram),
+            };
+            write_json(&point_dir(&req.out, p.index).join("point.json"), &record)?;
             progress.point_done();
             Ok(record.result.events)
         })
@@ -415,8 +387,8 @@ pub fn load_results(dir: &Path) -> Result<(Summary, Vec<LatencyHistogram>), RunE
 }
 
 /// Reads a results directory: its plan, the summary and the histograms.
-pub fn load(dir: &Path) -> Result<(Plan, Summary, Vec<LatencyHistogram>), RunError> {
-    let plan: Plan = read_json(&dir.join("plan.json"))?;
+pub fn load(dir: &Path) -> Result<(PlanRecord, Summary, Vec<LatencyHistogram>), RunError> {
+    let plan: PlanRecord = read_json(&dir.join("plan.json"))?;
     let mut points = Vec::with_capacity(plan.points.len());
     let mut histograms = Vec::with_capacity(plan.points.len());
     for p in &plan.points {
@@ -436,9 +408,14 @@ pub fn load(dir: &Path) -> Result<(Plan, Summary, Vec<LatencyHistogram>), RunErr
         histograms.push(record.histogram.to_histogram());
         points.push(record.result);
     }
-    let slos = evaluate_slos(&plan, &points);
-    let observed = crate::observed::evaluate(&plan.observed, &points);
-    let summary = Summary {
+    let summary = summary_of(&plan, points);
+    Ok((plan, summary, histograms))
+}
+
+/// The summary of a plan's points: the points, each SLO's verdicts and
+/// each observation's.
+fn summary_of(plan: &PlanRecord, points: Vec<PointResult>) -> Summary {
+    Summary {
         tailsim_version: plan.tailsim_version.clone(),
         model: plan.model.clone(),
         experiment: plan.experiment.clone(),
@@ -446,42 +423,25 @@ pub fn load(dir: &Path) -> Result<(Plan, Summary, Vec<LatencyHistogram>), RunErr
         duration_s: plan.duration_s,
         axes: plan.axes.clone(),
         plot_against: plan.plot_against.clone(),
-        slos,
-        observed,
+        slos: evaluate_slos(&plan.slos, &points),
+        observed: crate::observed::evaluate(&plan.observed, &points),
         points,
-    };
-    Ok((plan, summary, histograms))
+    }
 }
 
-fn evaluate_slos(plan: &Plan, points: &[PointResult]) -> Vec<SloOutcome> {
-    plan.slos
-        .iter()
-        .map(|text| {
-            let slo = parse_slo_text(text);
-            let mut failed = Vec::new();
-            for p in points {
-                let value = slo.as_ref().and_then(|(m, _, _)| p.metric(m)).map(|e| e.mean);
-                let ok = match (&slo, value) {
-                    (Some((_, cmp, threshold)), Some(v)) if v.is_finite() => cmp.holds(v, *threshold),
-                    _ => false,
-                };
-                if !ok {
-                    failed.push(p.index);
-                }
-            }
-            SloOutcome { slo: text.clone(), passed: points.len() - failed.len(), failed }
+/// Each SLO, judged on every point's estimate (its mean).
+fn evaluate_slos(slos: &[Slo], points: &[PointResult]) -> Vec<SloOutcome> {
+    slos.iter()
+        .map(|slo| {
+            let failed: Vec<usize> = points
+                .iter()
+                .filter(|p| {
+                    let value = p.metric(&slo.metric).map(|e| e.mean);
+                    !value.is_some_and(|v| v.is_finite() && slo.comparison.holds(v, slo.threshold))
+                })
+                .map(|p| p.index)
+                .collect();
+            SloOutcome { slo: slo.to_string(), rule: slo.clone(), passed: points.len() - failed.len(), failed }
         })
         .collect()
-}
-
-/// Re-reads an SLO from the plan (it was checked when the experiment was
-/// loaded).
-pub(crate) fn parse_slo_text(text: &str) -> Option<(String, tailsim_config::Comparison, f64)> {
-    use tailsim_config::Comparison::*;
-    for (sym, cmp) in [("<=", LessOrEqual), (">=", GreaterOrEqual), ("<", Less), (">", Greater)] {
-        if let Some((m, v)) = text.split_once(sym) {
-            return Some((m.trim().to_string(), cmp, v.trim().parse().ok()?));
-        }
-    }
-    None
 }

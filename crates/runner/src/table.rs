@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use tailsim_components::metric::{Headline, Metric};
+
 use crate::point::PointResult;
 use crate::stats::Estimate;
 use crate::summary::Summary;
@@ -341,15 +343,24 @@ pub fn sweep_table(summary: &Summary) -> String {
         ["reps", "throughput req/s", "goodput req/s", "errors", "mean", "p50", "p99", "p99.9"].map(String::from),
     );
     // Metrics an SLO names that the fixed columns do not show.
-    let shown = ["throughput_rps", "goodput_rps", "error_rate", "mean_ms", "p50_ms", "p99_ms", "p999_ms"];
-    let mut extra: Vec<String> = Vec::new();
+    let shown = [
+        Headline::ThroughputRps,
+        Headline::GoodputRps,
+        Headline::ErrorRate,
+        Headline::MeanMs,
+        Headline::P50Ms,
+        Headline::P99Ms,
+        Headline::P999Ms,
+    ]
+    .map(Metric::Headline);
+    let mut extra: Vec<Metric> = Vec::new();
     for s in &summary.slos {
-        let metric = s.slo.split_whitespace().next().unwrap_or_default().to_string();
-        if !shown.contains(&metric.as_str()) && !extra.contains(&metric) {
-            extra.push(metric);
+        let metric = &s.rule.metric;
+        if !shown.contains(metric) && !extra.contains(metric) {
+            extra.push(metric.clone());
         }
     }
-    header.extend(extra.iter().cloned());
+    header.extend(extra.iter().map(Metric::to_string));
     let mut rows = vec![header];
     for p in &summary.points {
         let h = &p.headline;

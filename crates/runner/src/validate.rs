@@ -12,11 +12,11 @@
 //! margin and why.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+
+use std::sync::RwLock;
 
 use tailsim_components::model::Model;
 use tailsim_components::result::RunResult;
-use tailsim_config::{ModelFile, Override};
 
 use crate::execute::{Silent, resolve_warmup, run_replications};
 use crate::stats::Estimate;
@@ -70,16 +70,27 @@ pub struct Verdict {
     pub note: String,
 }
 
+/// Makes a resolved model from TOML text and `--set`-style overrides: the
+/// reference cases are written the way users write models, and the
+/// binary passes the config layer's loader (this crate reads no model
+/// format itself).
+pub type Loader = fn(text: &str, overrides: &[&str]) -> Result<Model, String>;
+
 /// What to run.
 pub struct Options {
     /// The fast subset the test suite runs.
     pub quick: bool,
-    /// The shipped models, for Little's law on every node; skipped if absent.
-    pub models: PathBuf,
+    /// The shipped models, by name, for Little's law on every node.
+    pub models: Vec<(String, Model)>,
+    pub load: Loader,
 }
+
+/// The loader of the suite being run (cases build their models with it).
+static LOADER: RwLock<Option<Loader>> = RwLock::new(None);
 
 /// Runs the suite and judges every check.
 pub fn run(options: &Options, progress: &dyn Fn(&str)) -> Vec<Verdict> {
+    *LOADER.write().unwrap_or_else(|p| p.into_inner()) = Some(options.load);
     let mut checks = Vec::new();
     for case in cases::all() {
         if options.quick && !case.quick {
@@ -137,8 +148,8 @@ pub fn judge(checks: Vec<Check>) -> Vec<Verdict> {
 /// Loads a model written in TOML (cases are written the way users write
 /// models), with overrides.
 fn model(text: &str, overrides: &[&str]) -> Model {
-    let overrides: Vec<Override> = overrides.iter().map(|o| o.parse().expect("a valid override")).collect();
-    ModelFile::from_text("validate", text).load(&overrides).unwrap_or_else(|e| panic!("a reference model: {e}"))
+    let load = LOADER.read().unwrap_or_else(|p| p.into_inner()).expect("validate::run sets the loader");
+    load(text, overrides).unwrap_or_else(|e| panic!("a reference model: {e}"))
 }
 
 /// `reps` replications of a model, in parallel.
@@ -153,22 +164,11 @@ fn replicate(model: &Model, reps: u32) -> Vec<RunResult> {
 /// the requests that arrived after warm-up, and W counts requests still
 /// present at the end up to the end, so the two sides must agree exactly
 /// unless a request is lost from one account (a leak or a double count).
-fn littles_law(dir: &Path, quick: bool) -> Vec<Check> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    if quick {
-        paths.truncate(2);
-    }
+fn littles_law(models: &[(String, Model)], quick: bool) -> Vec<Check> {
+    let take = if quick { 2 } else { models.len() };
     let mut checks = Vec::new();
-    for path in paths {
-        let Ok(file) = ModelFile::read(&path) else { continue };
-        let Ok(spec) = file.load(&[]) else { continue };
-        let name = path.file_stem().unwrap_or_default().to_string_lossy().to_string();
-        let runs = replicate(&spec, if quick { 3 } else { 5 });
+    for (name, model) in models.iter().take(take) {
+        let runs = replicate(model, if quick { 3 } else { 5 });
         for (si, s0) in runs[0].services.iter().enumerate() {
             if s0.kind == "queue" {
                 continue; // messages are stored, not served: no response time

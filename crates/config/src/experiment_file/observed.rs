@@ -31,37 +31,7 @@ pub const DEFAULT_PERCENTILES: [f64; 4] = [50.0, 90.0, 99.0, 99.9];
 /// The standard normal quantile at 0.975.
 const Z95: f64 = 1.959_963_984_540_054;
 
-/// One `[[observed]]` entry, its file read.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Observed {
-    /// The file as written, to name the observation in results.
-    pub name: String,
-    /// `latency` (all clients' requests end to end) or
-    /// `<component>.latency`.
-    pub metric: String,
-    /// Relative tolerance around the observed values.
-    pub tolerance: f64,
-    /// Whether a miss fails the sweep (exit status 3).
-    pub fail_sweep: bool,
-    /// Only the points of this variant are checked (all points when
-    /// `None`): the calibrated baseline, not its what-ifs.
-    pub variant: Option<String>,
-    /// Observations in the file.
-    pub count: f64,
-    pub percentiles: Vec<ObservedPercentile>,
-}
-
-/// An observed percentile, in milliseconds.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ObservedPercentile {
-    /// In percent, such as 99.9.
-    pub p: f64,
-    pub value_ms: f64,
-    /// The 95% interval of the percentile from the order statistics: the
-    /// observations ranked n·q ∓ 1.96·√(n·q·(1−q)).
-    pub low_ms: f64,
-    pub high_ms: f64,
-}
+pub use tailsim_components::plan::{Observation as Observed, ObservedPercentile};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,7 +1,7 @@
 //! What is fitted: samples, or counts in bins, in milliseconds, with the
 //! log-likelihood of a candidate and the Kolmogorov–Smirnov distance.
 
-use tailsim_config::data_file::Observations;
+use tailsim_components::observations::Observations;
 
 use super::family::Model;
 

@@ -45,14 +45,10 @@ pub fn verdicts(summary: &Summary, point: &PointResult) -> Vec<Verdict> {
         .slos
         .iter()
         .map(|outcome| {
-            let parsed = crate::sweep::parse_slo_text(&outcome.slo);
-            let estimate = parsed.as_ref().and_then(|(metric, _, _)| point.metric(metric));
-            let close = match (&parsed, estimate) {
-                (Some((_, _, threshold)), Some(e)) => {
-                    e.ci95.is_some_and(|h| e.mean - h <= *threshold && *threshold <= e.mean + h)
-                }
-                _ => false,
-            };
+            let threshold = outcome.rule.threshold;
+            let estimate = point.metric(&outcome.rule.metric);
+            let close =
+                estimate.is_some_and(|e| e.ci95.is_some_and(|h| e.mean - h <= threshold && threshold <= e.mean + h));
             Verdict { passed: !outcome.failed.contains(&point.index), estimate, close }
         })
         .collect()

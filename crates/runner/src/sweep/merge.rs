@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::{Plan, PointRecord, Shard, finalize, io_error, point_dir, read_json, write_json};
+use super::{PlanRecord, PointRecord, Shard, finalize, io_error, point_dir, read_json, write_json};
 use crate::RunError;
 use crate::output::write_atomic;
 use crate::summary::Summary;
@@ -88,7 +88,7 @@ impl fmt::Display for MissingPoints {
 }
 
 /// What differs between two plans, field by field (at most a few points).
-pub fn plan_differences(a: &Plan, b: &Plan, a_name: &str, b_name: &str) -> Vec<String> {
+pub fn plan_differences(a: &PlanRecord, b: &PlanRecord, a_name: &str, b_name: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut field = |name: &str, x: String, y: String| {
         if x != y {
@@ -103,7 +103,9 @@ pub fn plan_differences(a: &Plan, b: &Plan, a_name: &str, b_name: &str) -> Vec<S
     field("the duration", format!("{} s", a.duration_s), format!("{} s", b.duration_s));
     field("the swept axes", format!("{:?}", a.axes), format!("{:?}", b.axes));
     field("the SLOs", format!("{:?}", a.slos), format!("{:?}", b.slos));
-    field("plot_against", name(&a.plot_against), name(&b.plot_against));
+    let metric =
+        |v: &Option<tailsim_components::metric::Metric>| v.as_ref().map_or("none".to_string(), |m| format!("`{m}`"));
+    field("plot_against", metric(&a.plot_against), metric(&b.plot_against));
     field("the number of points", a.points.len().to_string(), b.points.len().to_string());
     if !out.is_empty() {
         // Every point's fingerprint differs too; that adds nothing.
@@ -171,9 +173,9 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Summary, RunError> {
         }
     }
 
-    let plan: Plan = read_json(&first.join("plan.json"))?;
+    let plan: PlanRecord = read_json(&first.join("plan.json"))?;
     for d in &dirs[1..] {
-        let other: Plan = read_json(&d.join("plan.json"))?;
+        let other: PlanRecord = read_json(&d.join("plan.json"))?;
         if !other.same_sweep(&plan) {
             let (a, b) = (first.display().to_string(), d.display().to_string());
             return Err(MergeError::DifferentPlans {
@@ -258,7 +260,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Summary, RunError> {
 
 /// Groups missing points by the shard that runs them, when the directories
 /// name their split.
-fn missing_points(plan: &Plan, shards: &[(Shard, &PathBuf)], missing: Vec<usize>) -> MissingPoints {
+fn missing_points(plan: &PlanRecord, shards: &[(Shard, &PathBuf)], missing: Vec<usize>) -> MissingPoints {
     let Some(count) = shards.first().map(|(s, _)| s.count) else {
         return MissingPoints { by_shard: Vec::new(), unassigned: missing };
     };
