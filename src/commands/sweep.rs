@@ -83,6 +83,6 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
         outcome.events,
         outcome.events as f64 / wall / 1e6
     );
-    let failed = summary.slos.iter().any(|s| !s.failed.is_empty()) || tailsim_runner::observed::sweep_fails(&summary);
+    let failed = summary.slos.iter().any(|s| !s.failed.is_empty()) || summary.observations_failed();
     Ok(if failed { ExitCode::from(SLO_FAILED) } else { ExitCode::SUCCESS })
 }

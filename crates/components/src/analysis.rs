@@ -26,7 +26,8 @@ use std::collections::BTreeMap;
 use keys::Popularity;
 
 use crate::dist::Dist;
-use crate::model::{DistAt, Model};
+use crate::model::Model;
+use crate::spec::DistAt;
 use crate::spec::{HedgeSpec, ModelSpec, ReadPolicySpec, RetrySpec, StepSpec};
 use crate::traffic::RateProfileProbe;
 use crate::validate::SpecError;
@@ -276,7 +277,7 @@ fn compute_seconds(model: &Model, service: &str, write: bool) -> f64 {
 }
 
 /// Computes offered load and utilisation for every component. The model
-/// must have passed [`validate`](crate::validate::validate).
+/// is resolved, so it passed every check.
 pub fn analyse(model: &Model) -> Analysis {
     let spec = model.spec();
     let duration = spec.sim.duration.0;

@@ -1,9 +1,8 @@
 //! The resolved model: what validation returns, and what the simulation and
 //! the static analysis consume ("resolve, then run").
 //!
-//! A [`Model`] can only be made by [`validate`](crate::validate::validate)
-//! (or [`Model::resolve`]), so holding one means the spec passed every
-//! check. Resolution interns what the runtime would otherwise look up by
+//! A [`Model`] can only be made by [`Model::resolve`], so holding one
+//! means the spec passed every check. Resolution interns what the runtime would otherwise look up by
 //! name: every component's kind and typed id, the runtime services (services,
 //! caches, datastores and queues, in that order, each by name), zones,
 //! regions and request classes. Every distribution is built once, here;
@@ -14,7 +13,7 @@ use std::collections::BTreeMap;
 
 use crate::dist::Dist;
 use crate::ids::{BalancerId, ClientId, Id, RegionId, RouterId, ServiceId, ZoneId};
-use crate::spec::{DistSpec, Duration, ModelSpec};
+use crate::spec::{DistAt, DistSpec, Duration, Handler, ModelSpec};
 use crate::validate::SpecError;
 
 /// What a name refers to, with its typed id. Caches, datastores and queues
@@ -28,33 +27,6 @@ pub enum Component {
     Datastore(ServiceId),
     Queue(ServiceId),
     Router(RouterId),
-}
-
-/// Which handler of a service a step belongs to.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Handler {
-    /// `steps` (reads, and writes unless `write_steps` is given).
-    Steps,
-    /// `write_steps`.
-    WriteSteps,
-}
-
-/// Where a distribution is written in the model: the key its built form is
-/// kept under.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum DistAt {
-    ServiceTime(String),
-    Step { service: String, handler: Handler, index: usize },
-    ThinkTime(String),
-    CacheTime(String),
-    CacheTtl(String),
-    ReadTime(String),
-    WriteTime(String),
-    ReplicationLag(String),
-    NetworkLatency,
-    CrossRegion,
-    LinkLatency(usize),
-    FaultDelay(usize),
 }
 
 /// A validated model with its names resolved and its distributions built.
@@ -73,12 +45,13 @@ pub struct Model {
 impl Model {
     /// Checks `spec` and resolves it; every problem found is returned.
     pub fn resolve(spec: &ModelSpec) -> Result<Model, Vec<SpecError>> {
-        crate::validate::validate(spec)
+        let dists = crate::validate::check(spec)?;
+        Ok(Model::assemble(spec, dists))
     }
 
     /// Assembles a model from a spec that passed every check, and the
     /// distributions built while checking it.
-    pub(crate) fn assemble(spec: &ModelSpec, dists: BTreeMap<DistAt, Dist>) -> Model {
+    fn assemble(spec: &ModelSpec, dists: BTreeMap<DistAt, Dist>) -> Model {
         let mut components = BTreeMap::new();
         let mut services = Vec::new();
         for (i, name) in spec.client.keys().enumerate() {

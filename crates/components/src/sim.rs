@@ -32,6 +32,7 @@ mod fault;
 mod finish;
 mod flight;
 mod flow;
+mod kind;
 
 mod limits;
 mod meter;

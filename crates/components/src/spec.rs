@@ -2,7 +2,7 @@
 //!
 //! These types derive `serde::Deserialize` so the config layer can fill them
 //! from any format, but this crate never reads or writes one. A model built in
-//! code is checked by [`validate`](crate::validate) exactly like one read
+//! code is checked when it is resolved exactly like one read
 //! from a file.
 //!
 //! Names share one namespace across kinds: a client's `target` may name a
@@ -180,4 +180,31 @@ impl<'de> Deserialize<'de> for Warmup {
         }
         d.deserialize_any(Visitor)
     }
+}
+
+/// Which handler of a service a step belongs to.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Handler {
+    /// `steps` (reads, and writes unless `write_steps` is given).
+    Steps,
+    /// `write_steps`.
+    WriteSteps,
+}
+
+/// Where a distribution is written in the model: the key its built form is
+/// kept under.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum DistAt {
+    ServiceTime(String),
+    Step { service: String, handler: Handler, index: usize },
+    ThinkTime(String),
+    CacheTime(String),
+    CacheTtl(String),
+    ReadTime(String),
+    WriteTime(String),
+    ReplicationLag(String),
+    NetworkLatency,
+    CrossRegion,
+    LinkLatency(usize),
+    FaultDelay(usize),
 }

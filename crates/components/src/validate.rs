@@ -14,8 +14,7 @@ mod service;
 
 pub(crate) use growth::regions_of;
 
-use crate::model::{DistAt, Model};
-use crate::spec::{DistSpec, Duration, ModelSpec};
+use crate::spec::{DistAt, DistSpec, Duration, ModelSpec};
 use crate::suggest::did_you_mean;
 
 /// A problem with a model, located by the path of the field at fault, such as
@@ -191,8 +190,10 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// Checks the whole model and resolves it; returns every problem found.
-pub fn validate(spec: &ModelSpec) -> Result<Model, Vec<SpecError>> {
+/// Checks the whole model; returns every problem found, or the
+/// distributions built while checking them (by where they are written),
+/// which [`Model::resolve`](crate::model::Model::resolve) keeps.
+pub(crate) fn check(spec: &ModelSpec) -> Result<BTreeMap<DistAt, crate::dist::Dist>, Vec<SpecError>> {
     let mut c = Checker {
         names: BTreeMap::new(),
         spec_caches: spec.cache.iter().map(|(n, c)| (n.as_str(), c.mode)).collect(),
@@ -290,7 +291,7 @@ pub fn validate(spec: &ModelSpec) -> Result<Model, Vec<SpecError>> {
         c.cycles(spec);
     }
 
-    if c.errors.is_empty() { Ok(Model::assemble(spec, c.dists)) } else { Err(c.errors) }
+    if c.errors.is_empty() { Ok(c.dists) } else { Err(c.errors) }
 }
 
 #[cfg(test)]
@@ -307,14 +308,14 @@ mod tests {
 
     #[test]
     fn a_good_model_passes() {
-        assert!(validate(&model()).is_ok());
+        assert!(check(&model()).is_ok());
     }
 
     #[test]
     fn misspelled_target_gets_a_suggestion() {
         let mut m = model();
         m.client.get_mut("web").unwrap().target = "apq".into();
-        let errs = validate(&m).unwrap_err();
+        let errs = check(&m).unwrap_err();
         assert_eq!(errs[0].path_string(), "client.web.target");
         assert!(errs[0].message.contains("did you mean `app`?"), "{}", errs[0].message);
     }
@@ -324,7 +325,7 @@ mod tests {
         let mut m = model();
         m.client.get_mut("web").unwrap().rate = Some(-5.0);
         m.service.get_mut("app").unwrap().workers = 0;
-        let errs = validate(&m).unwrap_err();
+        let errs = check(&m).unwrap_err();
         let paths: Vec<String> = errs.iter().map(|e| e.path_string()).collect();
         assert_eq!(paths, ["client.web.rate", "service.app.workers"]);
     }
@@ -333,7 +334,7 @@ mod tests {
     fn names_are_unique_across_kinds() {
         let mut m = model();
         m.balancer.insert("app".into(), crate::spec::BalancerSpec::new("app", Default::default()));
-        let errs = validate(&m).unwrap_err();
+        let errs = check(&m).unwrap_err();
         assert!(errs.iter().any(|e| e.message.contains("already used")), "{errs:?}");
     }
 }
@@ -357,7 +358,7 @@ mod graph_tests {
     fn call_cycles_are_refused() {
         let mut m = two_tier();
         m.service.get_mut("db").unwrap().steps.push(StepSpec::Call(CallSpec::new("api")));
-        let errs = validate(&m).unwrap_err();
+        let errs = check(&m).unwrap_err();
         assert!(errs[0].message.contains("cycle: api -> db -> api"), "{errs:?}");
     }
 
@@ -365,11 +366,11 @@ mod graph_tests {
     fn lossy_links_need_timeouts() {
         let mut m = two_tier();
         m.network.link.push(LinkSpec { from: "api".into(), to: "db".into(), latency: None, loss: Some(0.01) });
-        let errs = validate(&m).unwrap_err();
+        let errs = check(&m).unwrap_err();
         assert_eq!(errs[0].path_string(), "service.api.steps.0");
         assert!(errs[0].message.contains("needs a `timeout`"));
         m.network.link[0].to = "dbb".into();
-        let errs = validate(&m).unwrap_err();
+        let errs = check(&m).unwrap_err();
         assert!(errs.iter().any(|e| e.message.contains("did you mean `db`?")), "{errs:?}");
     }
 
@@ -377,11 +378,11 @@ mod graph_tests {
     fn clients_are_open_or_closed_loop() {
         let mut m = two_tier();
         m.client.get_mut("web").unwrap().users = Some(5);
-        let errs = validate(&m).unwrap_err();
+        let errs = check(&m).unwrap_err();
         assert!(errs[0].message.contains("not both"));
         m.client.get_mut("web").unwrap().rate = None;
         m.client.get_mut("web").unwrap().users = None;
-        let errs = validate(&m).unwrap_err();
+        let errs = check(&m).unwrap_err();
         assert!(errs[0].message.contains("needs `rate`"));
     }
 }

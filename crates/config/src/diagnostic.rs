@@ -104,6 +104,15 @@ pub fn locate(origin: &str, text: &str, span: std::ops::Range<usize>) -> Locatio
     }
 }
 
+/// For "unknown field `x`, expected one of `a`, `b`" and the like.
+pub(crate) fn suggestion(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (unknown, expected) = rest.split_once('`')?;
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    tailsim_components::suggest::did_you_mean(unknown, candidates.iter().copied())
+        .map(|s| format!("did you mean `{s}`?"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -210,7 +210,7 @@ impl Experiment {
         let r = Reader { origin: &origin, text };
         let raw: RawExperiment = toml::from_str(text).map_err(|e| {
             let message = e.message().trim().to_string();
-            let help = crate::model_file::suggestion(&message);
+            let help = crate::diagnostic::suggestion(&message);
             Diagnostic { message, location: e.span().map(|s| r.at(s)), help }
         })?;
 

@@ -6,7 +6,7 @@
 //! that tree before deserialisation, each with spans of its own, so an error
 //! caused by an override points at the override and one caused by the file
 //! points into the file. Semantic errors from
-//! [`validate`](tailsim_components::validate::validate) carry a field path,
+//! [`Model::resolve`](tailsim_components::model::Model::resolve) carry a field path,
 //! which is looked up in the same tree.
 
 use std::borrow::Cow;
@@ -19,7 +19,7 @@ use tailsim_components::model::Model;
 use tailsim_components::plan::Plan;
 use tailsim_components::spec::{ModelSpec, NAMED_TABLES};
 use tailsim_components::suggest::did_you_mean;
-use tailsim_components::validate::{SpecError, validate};
+use tailsim_components::validate::SpecError;
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue};
 
@@ -203,7 +203,7 @@ fn validate_then(
     spec: &ModelSpec,
     check: impl FnOnce(&Model) -> Result<(), Vec<SpecError>>,
 ) -> Result<Model, Vec<SpecError>> {
-    let model = validate(spec)?;
+    let model = Model::resolve(spec)?;
     check(&model)?;
     Ok(model)
 }
@@ -301,16 +301,8 @@ fn shift(v: Spanned<DeValue<'_>>, offset: usize) -> Spanned<DeValue<'_>> {
 /// names an unknown field or variant.
 fn toml_diagnostic(source: &VirtualSource<'_>, e: &toml::de::Error) -> Diagnostics {
     let message = e.message().trim().to_string();
-    let help = suggestion(&message);
+    let help = crate::diagnostic::suggestion(&message);
     Diagnostic { message, location: e.span().map(|s| source.locate(s)), help }.into()
-}
-
-/// For "unknown field `x`, expected one of `a`, `b`" and the like.
-pub(crate) fn suggestion(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("unknown variant `"))?;
-    let (unknown, expected) = rest.split_once('`')?;
-    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    did_you_mean(unknown, candidates.iter().copied()).map(|s| format!("did you mean `{s}`?"))
 }
 
 /// Locates a semantic error by its path in the tree.

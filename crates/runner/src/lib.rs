@@ -37,6 +37,7 @@ pub mod observed;
 pub mod output;
 pub mod plot;
 pub mod point;
+pub mod record;
 pub mod report;
 pub mod run;
 pub mod shard;

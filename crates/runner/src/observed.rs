@@ -15,25 +15,15 @@
 //! `plan.json` and the point files, like the rest of the results.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 use tailsim_components::result::RunResult;
 use tailsim_engine::stats::LatencyHistogram;
 
-use crate::point::PointResult;
+use crate::point::{MetricPercentiles, PointResult};
 use crate::stats::Estimate;
-use crate::summary::Summary;
 
 pub use tailsim_components::plan::{Observation, ObservedPercentile};
-
-/// A point's simulated percentiles of one metric, each across
-/// replications (percent, estimate in ms).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MetricPercentiles {
-    pub metric: String,
-    pub percentiles: Vec<(f64, Estimate)>,
-}
 
 /// The percentiles the observations need, from a point's replications.
 pub fn measure(runs: &[RunResult], plan: &[Observation]) -> Vec<MetricPercentiles> {
@@ -170,12 +160,8 @@ pub fn evaluate(plan: &[Observation], points: &[PointResult]) -> Vec<ObservedOut
         .collect()
 }
 
-/// Whether an observation marked `fail_sweep` was missed.
-pub fn sweep_fails(summary: &Summary) -> bool {
-    summary.observed.iter().any(|o| o.fail_sweep && !o.failed.is_empty())
-}
-
-fn ms(v: f64) -> String {
+/// Milliseconds with three significant digits or so.
+pub(crate) fn ms(v: f64) -> String {
     if !v.is_finite() {
         return "-".into();
     }
@@ -189,61 +175,9 @@ fn ms(v: f64) -> String {
     format!("{v:.d$}")
 }
 
-fn percentile_name(p: f64) -> String {
+/// A percentile as tables name it: `p50`, `p99.9`.
+pub(crate) fn percentile_name(p: f64) -> String {
     if p.fract() == 0.0 { format!("p{}", p as i64) } else { format!("p{p}") }
-}
-
-/// The observations section of the sweep table (empty without any).
-pub fn render(summary: &Summary) -> String {
-    let mut out = String::new();
-    for o in &summary.observed {
-        let total = o.points.len();
-        let _ = writeln!(
-            out,
-            "\nObserved {} ({}, {} observations, tolerance {}%{})",
-            o.name,
-            o.metric,
-            o.count,
-            o.tolerance * 100.0,
-            if o.fail_sweep { ", fails the sweep" } else { "" }
-        );
-        let mut rows =
-            vec![["point", "percentile", "observed ms [95%]", "simulated ms", ""].map(String::from).to_vec()];
-        for p in &o.points {
-            let params: Vec<String> = summary
-                .points
-                .get(p.index)
-                .map_or(Vec::new(), |r| r.parameters.iter().map(|(k, v)| format!("{k}={v}")).collect());
-            let point = if params.is_empty() {
-                format!("#{}", p.index)
-            } else {
-                format!("#{} ({})", p.index, params.join(", "))
-            };
-            for c in &p.checks {
-                let sim = match c.simulated_ms.ci95 {
-                    Some(h) if c.simulated_ms.mean.is_finite() => format!("{} ± {}", ms(c.simulated_ms.mean), ms(h)),
-                    _ => ms(c.simulated_ms.mean),
-                };
-                rows.push(vec![
-                    point.clone(),
-                    percentile_name(c.p),
-                    format!("{} [{}, {}]", ms(c.observed.value_ms), ms(c.observed.low_ms), ms(c.observed.high_ms)),
-                    sim,
-                    if c.pass { "✓".into() } else { "✗".into() },
-                ]);
-            }
-        }
-        for line in crate::table::align(&rows).lines() {
-            let _ = writeln!(out, "  {line}");
-        }
-        if o.failed.is_empty() {
-            let _ = writeln!(out, "  ✓ reproduced at {total}/{total} points");
-        } else {
-            let which: Vec<String> = o.failed.iter().map(|i| format!("#{i}")).collect();
-            let _ = writeln!(out, "  ✗ reproduced at {}/{total} points; missed at {}", o.passed, which.join(", "));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -72,7 +72,7 @@ pub struct PointResult {
     /// Calibration hook (`[[observed]]`): the simulated percentiles the
     /// experiment's observations are checked against; empty without any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub observed_latency: Vec<crate::observed::MetricPercentiles>,
+    pub observed_latency: Vec<MetricPercentiles>,
 }
 
 /// When a fault was active, in simulated seconds.
@@ -352,6 +352,14 @@ impl PointResult {
         let (queue, group) = name.split_once('/')?;
         self.queues.iter().find(|g| g.queue == queue && g.group == group)
     }
+}
+
+/// A point's simulated percentiles of one metric, each across
+/// replications (percent, estimate in ms).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricPercentiles {
+    pub metric: String,
+    pub percentiles: Vec<(f64, Estimate)>,
 }
 
 /// A histogram as (value ns, count) buckets plus the exact sum.

@@ -36,8 +36,8 @@ use crate::plot::topology::{TopologyOptions, render_topology};
 use crate::plot::{
     self, HEIGHT, WIDTH, downsample, latency_chart, merge_points, spectrum_chart, timeseries_charts, utilisation_chart,
 };
+use crate::record::PlanRecord;
 use crate::summary::Summary;
-use crate::sweep::PlanRecord;
 use figures::{NodeFigure, edge_rates, node_figures, rate};
 
 /// Time series in the report have at most this many rows per point:

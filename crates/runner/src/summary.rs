@@ -1,14 +1,9 @@
 //! The results directory: `summary.json`, `points.csv`, and per point a
 //! `.hgrm` percentile file and a `timeseries.csv`.
 
-use std::io;
-use std::path::Path;
-
 use serde::{Deserialize, Serialize};
 use tailsim_components::metric::{Metric, Slo};
-use tailsim_engine::stats::LatencyHistogram;
 
-use crate::output::{hgrm, points_csv, timeseries_csv, write_atomic};
 use crate::point::PointResult;
 
 /// Everything a run or sweep produced, as written to `summary.json`.
@@ -34,6 +29,13 @@ pub struct Summary {
     pub points: Vec<PointResult>,
 }
 
+impl Summary {
+    /// Whether an observation marked `fail_sweep` was missed.
+    pub fn observations_failed(&self) -> bool {
+        self.observed.iter().any(|o| o.fail_sweep && !o.failed.is_empty())
+    }
+}
+
 /// How the points fared against one SLO.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SloOutcome {
@@ -45,21 +47,4 @@ pub struct SloOutcome {
     pub passed: usize,
     /// Indices of the points that failed it.
     pub failed: Vec<usize>,
-}
-
-/// Writes every result file for `summary` into `dir`. `histograms[i]` is
-/// point i's merged latency histogram.
-pub fn write_results(dir: &Path, summary: &Summary, histograms: &[LatencyHistogram]) -> io::Result<()> {
-    let json = serde_json::to_string_pretty(summary).map_err(io::Error::other)?;
-    write_atomic(&dir.join("summary.json"), format!("{json}\n").as_bytes())?;
-    write_atomic(&dir.join("points.csv"), points_csv(&summary.axes, &summary.points).as_bytes())?;
-    for (p, h) in summary.points.iter().zip(histograms) {
-        let pdir = dir.join("points").join(p.index.to_string());
-        write_atomic(&pdir.join("latency.hgrm"), hgrm(h).as_bytes())?;
-        write_atomic(
-            &pdir.join("timeseries.csv"),
-            timeseries_csv(&p.series, &p.fleet_names, &p.backlog_names).as_bytes(),
-        )?;
-    }
-    crate::plot::write_plots(dir, summary, histograms)
 }

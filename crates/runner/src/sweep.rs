@@ -11,24 +11,27 @@
 
 mod merge;
 
+pub use crate::record::{PlanRecord, PlannedPoint, PointRecord};
 pub use merge::{MergeError, merge};
 
+use std::io;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use tailsim_components::metric::{Metric, Precision, Slo};
-use tailsim_components::plan::{Observation, Plan, PlanPoint};
+use tailsim_components::metric::{Precision, Slo};
+use tailsim_components::plan::{Plan, PlanPoint};
 use tailsim_components::timeline::traffic_windows;
-use tailsim_components::topology::{Topology, topology};
+use tailsim_components::topology::topology;
 use tailsim_engine::rng::fnv1a64;
 use tailsim_engine::stats::LatencyHistogram;
 
 use crate::RunError;
 use crate::execute::{Progress, resolve_warmup, run_replications};
 use crate::output::write_atomic;
+use crate::output::{hgrm, points_csv, timeseries_csv};
 use crate::point::{HistogramData, PointResult, summarise};
-use crate::summary::{SloOutcome, Summary, write_results};
+use crate::summary::{SloOutcome, Summary};
 
 /// One of `count` slices of a sweep's points: those that
 /// [`crate::shard::assign`] gives to shard `index`, balanced by estimated
@@ -57,77 +60,6 @@ impl std::str::FromStr for Shard {
         }
         Ok(Shard { index, count })
     }
-}
-
-/// What a sweep is, as written to `plan.json`: the [`Plan`] it ran, less
-/// the models (each point's fingerprint stands for its model). Shards of
-/// one sweep have identical records; `merge` checks that.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PlanRecord {
-    pub tailsim_version: String,
-    pub experiment: Option<String>,
-    pub model: String,
-    pub seed: u64,
-    pub duration_s: f64,
-    pub axes: Vec<String>,
-    pub slos: Vec<Slo>,
-    /// The metric `latency.svg` plots against, when not the first axis.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub plot_against: Option<Metric>,
-    /// The experiment's `[[observed]]`, as read.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub observed: Vec<Observation>,
-    pub points: Vec<PlannedPoint>,
-    /// The arguments after `tailsim` that reproduce this directory.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub command: Vec<String>,
-    /// The model's components and calls at the first point; a point whose
-    /// model has other ones carries its own.
-    #[serde(default)]
-    pub topology: Topology,
-}
-
-impl PlanRecord {
-    /// Each point's estimated cost, in index order.
-    pub fn costs(&self) -> Vec<u64> {
-        self.points.iter().map(|p| p.cost).collect()
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PlannedPoint {
-    pub index: usize,
-    pub parameters: Vec<(String, String)>,
-    /// Hash of everything that determines the point's results.
-    pub fingerprint: String,
-    /// The point's estimated cost in simulation events
-    /// ([`crate::shard::estimated_cost`]); shards are balanced by it.
-    #[serde(default)]
-    pub cost: u64,
-    /// The topology at this point, where it differs from the plan's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub topology: Option<Topology>,
-}
-
-impl PlanRecord {
-    /// Whether two plans describe the same sweep: everything but the
-    /// command that was typed to start it.
-    pub fn same_sweep(&self, other: &PlanRecord) -> bool {
-        PlanRecord { command: Vec::new(), ..self.clone() } == PlanRecord { command: Vec::new(), ..other.clone() }
-    }
-
-    /// The topology of point `index`.
-    pub fn topology_of(&self, index: usize) -> &Topology {
-        self.points.iter().find(|p| p.index == index).and_then(|p| p.topology.as_ref()).unwrap_or(&self.topology)
-    }
-}
-
-/// A finished point, as written to `points/<i>/point.json`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PointRecord {
-    pub fingerprint: String,
-    pub result: PointResult,
-    pub histogram: HistogramData,
 }
 
 /// What to sweep and where.
@@ -444,4 +376,21 @@ fn evaluate_slos(slos: &[Slo], points: &[PointResult]) -> Vec<SloOutcome> {
             SloOutcome { slo: slo.to_string(), rule: slo.clone(), passed: points.len() - failed.len(), failed }
         })
         .collect()
+}
+
+/// Writes every result file for `summary` into `dir`. `histograms[i]` is
+/// point i's merged latency histogram.
+fn write_results(dir: &Path, summary: &Summary, histograms: &[LatencyHistogram]) -> io::Result<()> {
+    let json = serde_json::to_string_pretty(summary).map_err(io::Error::other)?;
+    write_atomic(&dir.join("summary.json"), format!("{json}\n").as_bytes())?;
+    write_atomic(&dir.join("points.csv"), points_csv(&summary.axes, &summary.points).as_bytes())?;
+    for (p, h) in summary.points.iter().zip(histograms) {
+        let pdir = dir.join("points").join(p.index.to_string());
+        write_atomic(&pdir.join("latency.hgrm"), hgrm(h).as_bytes())?;
+        write_atomic(
+            &pdir.join("timeseries.csv"),
+            timeseries_csv(&p.series, &p.fleet_names, &p.backlog_names).as_bytes(),
+        )?;
+    }
+    crate::plot::write_plots(dir, summary, histograms)
 }

@@ -411,7 +411,7 @@ SLOs"
         }
     }
     // Calibration hook: `[[observed]]` checks.
-    out.push_str(&crate::observed::render(summary));
+    out.push_str(&observed_section(summary));
     for p in &summary.points {
         if let Some(msg) = &p.runaway {
             let _ = writeln!(
@@ -420,6 +420,66 @@ SLOs"
 warning: point {} ran away: {msg}",
                 p.index
             );
+        }
+    }
+    out
+}
+
+/// The observations section of the sweep table (empty without any).
+fn observed_section(summary: &Summary) -> String {
+    let mut out = String::new();
+    for o in &summary.observed {
+        let total = o.points.len();
+        let _ = writeln!(
+            out,
+            "\nObserved {} ({}, {} observations, tolerance {}%{})",
+            o.name,
+            o.metric,
+            o.count,
+            o.tolerance * 100.0,
+            if o.fail_sweep { ", fails the sweep" } else { "" }
+        );
+        let mut rows =
+            vec![["point", "percentile", "observed ms [95%]", "simulated ms", ""].map(String::from).to_vec()];
+        for p in &o.points {
+            let params: Vec<String> = summary
+                .points
+                .get(p.index)
+                .map_or(Vec::new(), |r| r.parameters.iter().map(|(k, v)| format!("{k}={v}")).collect());
+            let point = if params.is_empty() {
+                format!("#{}", p.index)
+            } else {
+                format!("#{} ({})", p.index, params.join(", "))
+            };
+            for c in &p.checks {
+                let sim = match c.simulated_ms.ci95 {
+                    Some(h) if c.simulated_ms.mean.is_finite() => {
+                        format!("{} ± {}", crate::observed::ms(c.simulated_ms.mean), crate::observed::ms(h))
+                    }
+                    _ => crate::observed::ms(c.simulated_ms.mean),
+                };
+                rows.push(vec![
+                    point.clone(),
+                    crate::observed::percentile_name(c.p),
+                    format!(
+                        "{} [{}, {}]",
+                        crate::observed::ms(c.observed.value_ms),
+                        crate::observed::ms(c.observed.low_ms),
+                        crate::observed::ms(c.observed.high_ms)
+                    ),
+                    sim,
+                    if c.pass { "✓".into() } else { "✗".into() },
+                ]);
+            }
+        }
+        for line in align(&rows).lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+        if o.failed.is_empty() {
+            let _ = writeln!(out, "  ✓ reproduced at {total}/{total} points");
+        } else {
+            let which: Vec<String> = o.failed.iter().map(|i| format!("#{i}")).collect();
+            let _ = writeln!(out, "  ✗ reproduced at {}/{total} points; missed at {}", o.passed, which.join(", "));
         }
     }
     out

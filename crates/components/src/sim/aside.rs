@@ -9,8 +9,8 @@
 use tailsim_engine::scheduler::Scheduler;
 
 use super::flight::Join;
+use super::kind::Next;
 use super::request::{Answer, Op, Outcome, Owner};
-use super::service::Next;
 use super::{Event, World};
 use crate::ids::{FlightId, JobId, SiteId};
 use crate::result::ErrorKind;

@@ -33,9 +33,10 @@ use super::station::{Station, StationOptions};
 use super::{Control, Event, World};
 use crate::dist::Dist;
 use crate::ids::{BalancerId, ClientId, FlightId, Id, IdVec, LinkId, ServiceId, SiteId, StationId};
-use crate::model::{Component, DistAt, Model};
+use crate::model::{Component, Model};
 use crate::spec::{
-    CallSpec, DisciplineSpec, FaultKindSpec, ReplicationSpec, ServiceSpec, StepSpec, TtlSpec, WaitSpec, WritePolicySpec,
+    CallSpec, DisciplineSpec, DistAt, FaultKindSpec, ReplicationSpec, ServiceSpec, StepSpec, TtlSpec, WaitSpec,
+    WritePolicySpec,
 };
 
 /// Interns links by (from, to) so each pair has one stream.

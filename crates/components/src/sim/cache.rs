@@ -11,8 +11,8 @@ use tailsim_engine::rng::{SimRng, splitmix64};
 use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::time::Time;
 
+use super::kind::{Next, ServiceKind};
 use super::request::{Answer, Op, Owner, Req};
-use super::service::{Next, ServiceKind};
 use super::store::{Lookup, Store};
 use super::{Event, World};
 use crate::dist::{Dist, unit};

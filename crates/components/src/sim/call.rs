@@ -12,10 +12,9 @@
 use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::time::Time;
 
-use super::flow::JobEvent;
+use super::kind::ServiceKind;
 use super::policy::Admit;
 use super::request::{Answer, Outcome, Owner, Req};
-use super::service::ServiceKind;
 use super::site::Target;
 use super::{Event, World};
 use crate::ids::{AttemptId, CallId, PoolId, SiteId, StationId};
@@ -443,29 +442,6 @@ impl World {
             p.left_queue(now);
             p.grant(since, now, self.meter.measuring);
             return self.send(attempt, station, false, sched);
-        }
-    }
-
-    /// Sends a routed attempt over its link.
-    pub(super) fn send(&mut self, attempt: AttemptId, station: StationId, now_ok: bool, sched: &mut Scheduler<Event>) {
-        let a = &self.requests[attempt];
-        let c = &self.requests[a.call];
-        let link = self.sites[c.site].link;
-        let (generation, req) = (a.generation, c.req);
-        let probe = matches!(c.owner, Owner::Probe { .. });
-        let Some(delay) = self.links[link].transit() else {
-            // Lost: only the attempt's timeout will notice.
-            self.requests[attempt].lost = true;
-            return;
-        };
-        self.requests[attempt].net += delay;
-        let job = self.requests.new_job(station, attempt, generation, req, probe);
-        let job_generation = self.requests[job].generation;
-        self.requests[attempt].job = Some((job, job_generation));
-        if delay == 0 && now_ok {
-            self.admit(job, sched);
-        } else {
-            sched.schedule_in(delay, Event::Job(JobEvent::Deliver { job, generation: job_generation }));
         }
     }
 }

@@ -17,8 +17,8 @@ use tailsim_engine::time::Time;
 
 use tailsim_engine::scheduler::Scheduler;
 
+use super::kind::{Next, ServiceKind};
 use super::request::{Op, Outcome, Owner, Req};
-use super::service::{Next, ServiceKind};
 use super::{Event, World};
 use crate::ids::{CallId, DatastoreId, JobId, ServiceId, SiteId, StationId};
 use crate::partition::Partitioner;

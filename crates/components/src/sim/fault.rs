@@ -8,7 +8,7 @@ use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::time::{Time, from_nanos_f64};
 
 use super::call::CallEvent;
-use super::service::ServiceKind;
+use super::kind::ServiceKind;
 use super::{Event, World};
 use crate::dist::{Dist, unit};
 use crate::ids::{AttemptId, FaultId, Id, LinkId, StationId};

@@ -511,4 +511,27 @@ impl World {
             self.limits.max_in_flight
         )
     }
+
+    /// Sends a routed attempt over its link.
+    pub(super) fn send(&mut self, attempt: AttemptId, station: StationId, now_ok: bool, sched: &mut Scheduler<Event>) {
+        let a = &self.requests[attempt];
+        let c = &self.requests[a.call];
+        let link = self.sites[c.site].link;
+        let (generation, req) = (a.generation, c.req);
+        let probe = matches!(c.owner, Owner::Probe { .. });
+        let Some(delay) = self.links[link].transit() else {
+            // Lost: only the attempt's timeout will notice.
+            self.requests[attempt].lost = true;
+            return;
+        };
+        self.requests[attempt].net += delay;
+        let job = self.requests.new_job(station, attempt, generation, req, probe);
+        let job_generation = self.requests[job].generation;
+        self.requests[attempt].job = Some((job, job_generation));
+        if delay == 0 && now_ok {
+            self.admit(job, sched);
+        } else {
+            sched.schedule_in(delay, Event::Job(JobEvent::Deliver { job, generation: job_generation }));
+        }
+    }
 }

@@ -20,8 +20,8 @@ use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::stats::{LatencyHistogram, TimeWeighted};
 use tailsim_engine::time::Time;
 
+use super::kind::Next;
 use super::request::{Answer, Outcome, Owner, Req};
-use super::service::Next;
 use super::slab::Slab;
 use super::{Event, World};
 use crate::ids::{DeliveryId, IdVec, JobId, QueueId, ServiceId, SiteId};

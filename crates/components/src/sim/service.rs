@@ -9,30 +9,11 @@ use tailsim_engine::time::Time;
 use super::aside::AsideSites;
 use super::cache::CacheStep;
 use super::datastore::DatastoreStep;
+pub use super::kind::{Next, ServiceKind};
 use super::queue::QueueStep;
-use super::request::{Op, Outcome};
+use super::request::Op;
 use crate::dist::Dist;
-use crate::ids::{CacheId, DatastoreId, QueueId, SiteId, StationId};
-
-/// What kind of component a runtime service is.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum ServiceKind {
-    Plain,
-    Cache(CacheId),
-    Datastore(DatastoreId),
-    Queue(QueueId),
-}
-
-impl ServiceKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            ServiceKind::Plain => "service",
-            ServiceKind::Cache(_) => "cache",
-            ServiceKind::Datastore(_) => "datastore",
-            ServiceKind::Queue(_) => "queue",
-        }
-    }
-}
+use crate::ids::{SiteId, StationId};
 
 /// A runtime handler step.
 pub enum Step {
@@ -53,16 +34,6 @@ pub enum Step {
     Datastore(DatastoreStep),
     /// A queue's own step.
     Queue(QueueStep),
-}
-
-/// What a step asks the job to do next.
-pub enum Next {
-    /// Wait for an event (compute finished, calls answered).
-    Wait,
-    /// Go on to the next step now.
-    Continue,
-    /// Answer the caller now.
-    Finish(Outcome),
 }
 
 pub struct Service {

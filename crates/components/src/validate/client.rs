@@ -1,7 +1,7 @@
 //! Checks of clients: open or closed loop, rate shapes, keys.
 
 use super::Checker;
-use crate::model::DistAt;
+use crate::spec::DistAt;
 use crate::spec::{ClientSpec, ModelSpec};
 
 impl Checker<'_> {

@@ -1,7 +1,7 @@
 //! Checks of caches and datastores.
 
 use super::{CALLABLE, Checker};
-use crate::model::DistAt;
+use crate::spec::DistAt;
 use crate::spec::{CacheSpec, DatastoreSpec, PartitionSpec, ReadPolicySpec, ReplicationSpec, TtlSpec, WritePolicySpec};
 
 impl Checker<'_> {

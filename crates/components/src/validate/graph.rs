@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::Checker;
-use crate::model::DistAt;
+use crate::spec::DistAt;
 use crate::spec::ModelSpec;
 
 impl Checker<'_> {

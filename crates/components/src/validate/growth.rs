@@ -2,7 +2,7 @@
 //! and regions.
 
 use super::{Checker, Kind};
-use crate::model::DistAt;
+use crate::spec::DistAt;
 use crate::spec::{
     AutoscaleSpec, BalancerPolicySpec, ModelSpec, QueueSpec, RouterModeSpec, RouterSpec, ScalePolicySpec,
 };

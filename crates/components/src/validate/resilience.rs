@@ -1,7 +1,7 @@
 //! Checks of resilience policies and faults.
 
 use super::Checker;
-use crate::model::DistAt;
+use crate::spec::DistAt;
 use crate::spec::{
     BreakerSpec, CallSpec, FaultKindSpec, FaultSpec, HedgeSpec, ModelSpec, RateLimitSpec, RetrySpec, ShedSpec,
 };

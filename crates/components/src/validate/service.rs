@@ -1,10 +1,10 @@
 //! Checks of balancers and services.
 
 use super::{CALLABLE, Checker, Kind};
-use crate::model::{DistAt, Handler};
 use crate::spec::{
     BalancerPolicySpec, BalancerSpec, CacheModeSpec, DisciplineSpec, ModelSpec, ServiceSpec, StepSpec, WaitSpec,
 };
+use crate::spec::{DistAt, Handler};
 
 impl Checker<'_> {
     pub(super) fn balancer(&mut self, spec: &ModelSpec, name: &str, b: &BalancerSpec) {

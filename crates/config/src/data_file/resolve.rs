@@ -110,7 +110,7 @@ fn client_file(spec: &mut ModelSpec, p: Pending<'_>, at: &Place<'_>) -> Result<(
     let named = (at.locate)(file_span.clone().unwrap_or(table_span.clone()));
     let deser_error = |e: toml::de::Error| {
         let message = e.message().trim().to_string();
-        let help = crate::model_file::suggestion(&message);
+        let help = crate::diagnostic::suggestion(&message);
         Diagnostic {
             message: format!("`{field}`: {message}"),
             location: Some((at.locate)(e.span().unwrap_or(table_span.clone()))),

@@ -401,7 +401,7 @@ mod in_models {
         spec.service.get_mut("app").unwrap().service_time = Some(DistSpec::File(
             tailsim_components::spec::DistFileSpec::new("x.hgrm", tailsim_components::spec::TimeUnit::Millis),
         ));
-        let e = tailsim_components::validate::validate(&spec).unwrap_err();
+        let e = tailsim_components::model::Model::resolve(&spec).unwrap_err();
         assert!(e[0].to_string().contains("has not been loaded"), "{}", e[0]);
     }
 }
