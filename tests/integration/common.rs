@@ -7,7 +7,7 @@ use tailsim_components::model::Model;
 use tailsim_components::result::RunResult;
 use tailsim_components::spec::ModelSpec;
 use tailsim_runner::execute::{Silent, run_replications};
-use tailsim_runner::stats::Estimate;
+use tailsim_runner::stats::{Estimate, normal_quantile};
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -47,6 +47,33 @@ pub fn assert_in_ci99(what: &str, samples: &[f64], theory: f64) {
         "{what}: theory {theory:.5} outside the 99% CI {m:.5} ± {h:.5} from {} replications",
         samples.len()
     );
+}
+
+/// Asserts that each of `counts`, as a share of their total, lies within
+/// the 99.9% band around `expected` (Bonferroni over the shares). The band
+/// is that of binomial sampling of the total plus `spread_var`, the
+/// variance of the true share itself (for example from where a hash placed
+/// the keys or ring points).
+pub fn assert_shares(what: &str, counts: &[u64], expected: f64, spread_var: f64) {
+    let total = counts.iter().sum::<u64>() as f64;
+    let z = normal_quantile(1.0 - 0.001 / (2.0 * counts.len() as f64));
+    let band = z * (expected * (1.0 - expected) / total + spread_var).sqrt();
+    for &n in counts {
+        let share = n as f64 / total;
+        assert!(
+            (share - expected).abs() <= band,
+            "{what}: share {share:.4} outside {expected:.4} ± {band:.4}; counts {counts:?}"
+        );
+    }
+}
+
+/// The variance of one of `parts` equal owners' share of a hash ring with
+/// `points` points per owner at uniform places: a sum of `points` of the
+/// ring's `parts * points` spacings, a Beta(points, (parts - 1) points)
+/// share with variance p (1 - p) / (parts * points + 1).
+pub fn ring_share_variance(parts: u32, points: u32) -> f64 {
+    let p = 1.0 / parts as f64;
+    p * (1.0 - p) / (parts * points + 1) as f64
 }
 
 /// Reads a file to a string.

@@ -281,3 +281,60 @@ duration = "10s"
     assert!(late.iter().all(|w| w.errors == 0));
     assert!(r.services[0].replica_stats[1].arrivals > 2000, "it gets traffic again");
 }
+
+/// Two faults of one kind on one station that overlap in time: the station
+/// stays faulty until the last one ends. (Ending one used to undo the
+/// other: a crash's end brought the station back while a second crash was
+/// still on, and a latency fault's end removed a second one's delay.)
+#[test]
+fn overlapping_faults_on_one_station_last_until_the_last_ends() {
+    let base = r#"
+[sim]
+duration = "50s"
+warmup = "0s"
+[client.c]
+target = "api"
+rate = 200.0
+timeout = "500ms"
+[service.api]
+workers = 10
+service_time = { dist = "constant", value = "5ms" }
+"#;
+    // Crashes over [10, 30) and [20, 40): down from 10 s to 40 s.
+    let crashes = format!(
+        "{base}[[fault]]\nkind = \"crash\"\ntarget = \"api\"\nat = \"10s\"\nduration = \"20s\"\n\
+         [[fault]]\nkind = \"crash\"\ntarget = \"api\"\nat = \"20s\"\nduration = \"20s\"\n"
+    );
+    let r = run(&model(&crashes), 1).unwrap();
+    for w in windows(&r, 11.0, 40.0) {
+        assert_eq!(
+            w.ok,
+            0,
+            "down until the second crash ends; window at {} s served {}",
+            w.start / 1_000_000_000,
+            w.ok
+        );
+    }
+    for w in windows(&r, 41.0, 50.0) {
+        assert_eq!(w.errors, 0, "back after the second crash ends");
+    }
+    // Latency of +100 ms over [10, 30) and [20, 40): slow until 40 s.
+    let latency = format!(
+        "{base}[[fault]]\nkind = \"latency\"\ntarget = \"api\"\nat = \"10s\"\nduration = \"20s\"\n\
+         delay = {{ dist = \"constant\", value = \"100ms\" }}\n\
+         [[fault]]\nkind = \"latency\"\ntarget = \"api\"\nat = \"20s\"\nduration = \"20s\"\n\
+         delay = {{ dist = \"constant\", value = \"100ms\" }}\n"
+    );
+    let r = run(&model(&latency), 1).unwrap();
+    for w in windows(&r, 11.0, 40.0) {
+        let p50 = w.p50.unwrap();
+        assert!(
+            p50 >= 100_000_000,
+            "delayed until the second fault ends; p50 {p50} ns at {} s",
+            w.start / 1_000_000_000
+        );
+    }
+    for w in windows(&r, 41.0, 50.0) {
+        assert!(w.p50.unwrap() < 10_000_000, "no delay after both end");
+    }
+}

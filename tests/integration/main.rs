@@ -21,6 +21,7 @@
 //! - `slurm`: the shipped sbatch scripts on a real single-node Slurm
 //!   cluster, with cancelled, killed and requeued tasks;
 //! - `kubernetes`: the shipped manifests against the Kubernetes schema;
+//! - `examples`: the Rust examples under `examples/` work;
 //! - `shipped`: every model in `models/` and experiment in `experiments/` runs;
 //! - `report`: `report.html` in a real browser (headless Chromium), and
 //!   `tailsim graph`;
@@ -34,6 +35,7 @@ mod common;
 mod data;
 mod determinism;
 mod docs;
+mod examples;
 mod faults;
 mod fidelity;
 mod growth;

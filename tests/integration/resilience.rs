@@ -176,8 +176,14 @@ service_time = {{ dist = "constant", value = "1ms" }}
 fn rate_limiters_hold_a_node_to_its_rate() {
     for algorithm in ["token_bucket", "sliding_window", "leaky_bucket"] {
         let r = run(&model(&limited(algorithm)), 1).unwrap();
-        let admitted = r.services[0].arrivals as f64 / r.measured_secs();
-        assert!((admitted - 300.0).abs() < 15.0, "{algorithm}: admitted {admitted:.1}/s");
+        // Offered 1,000/s against 300/s: the limiter is never idle, so over
+        // T seconds it admits 300 T give or take what it held at the start.
+        // A bucket holds at most its burst (20), plus one for rounding; a
+        // sliding window carries at most one window (300) of its past.
+        let admitted = r.services[0].arrivals as f64;
+        let expected = 300.0 * r.measured_secs();
+        let slack = if algorithm == "sliding_window" { 300.0 } else { 21.0 };
+        assert!((admitted - expected).abs() <= slack, "{algorithm}: admitted {admitted} in {} s", r.measured_secs());
         assert!(r.clients[0].errors.get(ErrorKind::RateLimited) > 10_000, "{algorithm}");
     }
     // The leaky bucket delays what it admits instead of passing bursts.

@@ -296,6 +296,9 @@ pub struct CacheResult {
     pub writes_lost: u64,
     /// The most requested keys and their request counts, most first.
     pub top_keys: Vec<(u64, u64)>,
+    /// How far below the truth a top-key count may be: 0 while the cache
+    /// saw no more distinct keys than its counter holds (65,536).
+    pub top_keys_undercount: u64,
 }
 
 impl CacheResult {

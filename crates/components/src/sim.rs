@@ -47,6 +47,7 @@ mod site;
 mod slab;
 mod station;
 mod store;
+mod top_keys;
 
 use std::ops::ControlFlow;
 

@@ -21,9 +21,10 @@ mod optimise;
 
 use std::fmt::Write as _;
 
+use crate::stats::normal_quantile;
 pub use data::FitData;
 pub use family::{Family, Model};
-use optimise::{hessian, invert, nelder_mead, normal_quantile};
+use optimise::{hessian, invert, nelder_mead};
 use tailsim_components::observations::Observations;
 
 /// How candidates are fitted.

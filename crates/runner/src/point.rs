@@ -213,6 +213,14 @@ pub struct CacheSummary {
     pub writes_lost: u64,
     /// The most requested keys over all replications, with their counts.
     pub top_keys: Vec<(u64, u64)>,
+    /// How far below the truth a top-key count may be (summed over
+    /// replications); absent when the counts are exact.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub top_keys_undercount: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A datastore: per-shard load, and staleness of replica reads.
@@ -660,6 +668,7 @@ fn summarise_caches(runs: &[RunResult]) -> Vec<CacheSummary> {
                 writes_flushed: sum(|c| c.writes_flushed),
                 writes_lost: sum(|c| c.writes_lost),
                 top_keys: top,
+                top_keys_undercount: sum(|c| c.top_keys_undercount),
             }
         })
         .collect()

@@ -106,9 +106,40 @@ pub fn student_t_cdf(t: f64, df: f64) -> f64 {
     if t >= 0.0 { 1.0 - tail } else { tail }
 }
 
-/// The standard normal quantile (for large-sample checks).
+/// The complementary error function, with fractional error below 1.2e-7
+/// everywhere (Chebyshev fit, as in Numerical Recipes' `erfcc`).
+pub fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let poly = -z * z - 1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    let r = t * poly.exp();
+    if x >= 0.0 { r } else { 2.0 - r }
+}
+
+/// P(Z <= z) for a standard normal Z.
+pub fn normal_cdf(z: f64) -> f64 {
+    0.5 * erfc(-z / std::f64::consts::SQRT_2)
+}
+
+/// P(Z > z), accurate in the upper tail.
+pub fn normal_sf(z: f64) -> f64 {
+    0.5 * erfc(z / std::f64::consts::SQRT_2)
+}
+
+/// The standard normal quantile, by bisection on the CDF.
 pub fn normal_quantile(p: f64) -> f64 {
-    student_t_quantile(p, 1e9)
+    let (mut lo, mut hi) = (-40.0, 40.0);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if normal_cdf(mid) < p { lo = mid } else { hi = mid }
+    }
+    0.5 * (lo + hi)
 }
 
 /// ln Γ(x) for x > 0 (Lanczos, g = 7, n = 9).
@@ -223,5 +254,12 @@ mod tests {
         let one = Estimate::from_samples(&[7.0]);
         assert_eq!((one.mean, one.ci95, one.n), (7.0, None, 1));
         assert_eq!(Estimate::from_samples(&[1.0, f64::NAN]).n, 1);
+    }
+
+    #[test]
+    fn normal_distribution_values() {
+        assert!((normal_cdf(1.959_963_984_540_054) - 0.975).abs() < 2e-7);
+        assert!((normal_sf(3.090_232_306_167_813) / 0.001 - 1.0).abs() < 1e-6);
+        assert!((normal_quantile(0.99) - 2.326_347_874_040_841).abs() < 1e-5);
     }
 }

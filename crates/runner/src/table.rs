@@ -168,7 +168,10 @@ pub fn point_table(summary: &Summary, p: &PointResult) -> String {
                 .to_vec(),
         ];
         for c in &p.caches {
-            let top: Vec<String> = c.top_keys.iter().take(3).map(|(k, n)| format!("{k}:{n}")).collect();
+            let mut top: Vec<String> = c.top_keys.iter().take(3).map(|(k, n)| format!("{k}:{n}")).collect();
+            if c.top_keys_undercount > 0 {
+                top.push(format!("(counts low by at most {})", c.top_keys_undercount));
+            }
             rows.push(vec![
                 c.name.clone(),
                 pm(&c.hit_ratio, 4),

@@ -5,7 +5,9 @@
 //! `hash(key) mod nodes`. Nodes are event-driven: a request waiting on the
 //! origin gives its worker back.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use super::top_keys::TopKeys;
 
 use tailsim_engine::rng::{SimRng, splitmix64};
 use tailsim_engine::scheduler::Scheduler;
@@ -57,8 +59,8 @@ pub struct CacheStats {
     pub writes_buffered: u64,
     pub writes_flushed: u64,
     pub writes_lost: u64,
-    /// Requests per key, for the hottest keys.
-    pub key_counts: HashMap<u64, u64>,
+    /// Requests per key, for the hottest keys (bounded).
+    pub key_counts: TopKeys,
 }
 
 pub struct Cache {
@@ -161,9 +163,7 @@ impl Cache {
     /// What it measured.
     pub fn result(&self) -> CacheResult {
         let s = &self.stats;
-        let mut top: Vec<(u64, u64)> = s.key_counts.iter().map(|(&k, &n)| (k, n)).collect();
-        top.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        top.truncate(self.top_keys as usize);
+        let top = s.key_counts.top(self.top_keys as usize);
         CacheResult {
             name: self.name.clone(),
             hits: s.hits,
@@ -179,6 +179,7 @@ impl Cache {
             writes_flushed: s.writes_flushed,
             writes_lost: s.writes_lost,
             top_keys: top,
+            top_keys_undercount: s.key_counts.undercount(),
         }
     }
 }
@@ -221,7 +222,7 @@ impl World {
         let measuring = self.meter.measuring;
         let cache = &mut self.caches[c];
         if measuring {
-            *cache.stats.key_counts.entry(key).or_insert(0) += 1;
+            cache.stats.key_counts.count(key);
         }
         let hit = match cache.stores[node as usize].lookup(key, now) {
             Lookup::Hit { expires, fetch } => match cache.xfetch_beta {

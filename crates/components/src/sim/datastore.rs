@@ -202,9 +202,12 @@ impl Datastore {
         self.own_writes.insert(origin, (key, now));
         let nodes = self.nodes as usize;
         let primary = self.primary_of[shard as usize] as usize;
-        let v = self.versions.entry(key).or_insert_with(|| Versions { latest: 0, applied: vec![0; nodes] });
-        v.latest = now;
-        v.applied[primary] = now;
+        // Only replicas can be stale: a shard without them keeps no versions.
+        if nodes > 1 {
+            let v = self.versions.entry(key).or_insert_with(|| Versions { latest: 0, applied: vec![0; nodes] });
+            v.latest = now;
+            v.applied[primary] = now;
+        }
         let local = (shard * self.nodes) as usize + primary;
         self.newest_applied[local] = self.newest_applied[local].max(now);
     }
@@ -342,7 +345,7 @@ impl World {
                 let stations = &self.stations;
                 let ds = &mut self.datastores[datastore];
                 let base = first.offset(shard * ds.nodes);
-                ds.promote(shard, |node| !stations[base.offset(node)].down, self.meter.measuring);
+                ds.promote(shard, |node| !stations[base.offset(node)].is_down(), self.meter.measuring);
             }
         }
     }
@@ -481,5 +484,88 @@ impl World {
                 }
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{Id, ServiceId, SiteId};
+    use crate::spec::{DistSpec, Duration};
+    use tailsim_engine::rng::stream;
+
+    fn store(shards: u32, replicas: u32) -> Datastore {
+        let spec = DatastoreSpec {
+            shards,
+            partition: Default::default(),
+            key_space: None,
+            virtual_nodes: 100,
+            replicas,
+            workers: 8,
+            queue_capacity: None,
+            read_time: DistSpec::constant(Duration(1_000_000)),
+            write_time: DistSpec::constant(Duration(1_000_000)),
+            replication: Default::default(),
+            quorum: None,
+            replication_lag: None,
+            read_policy: ReadPolicySpec::AnyReplica,
+            read_your_writes_window: None,
+            hot_keys: Vec::new(),
+            failover: None,
+            zones: Vec::new(),
+            region: None,
+        };
+        Datastore::new("db".into(), ServiceId::new(0), &spec, SiteId::new(0), stream(1, "db"))
+    }
+
+    #[test]
+    fn a_replica_is_stale_until_it_applies_the_write() {
+        let mut ds = store(1, 2);
+        ds.commit(42, 0, 100, 7);
+        ds.replication_sent(1);
+        ds.replication_sent(2);
+        ds.read_served(42, 1, 150, true, 9);
+        assert_eq!((ds.stats.replica_reads, ds.stats.stale_reads, ds.stats.own_stale_reads), (1, 1, 0));
+        ds.read_served(42, 1, 160, true, 7);
+        assert_eq!(ds.stats.own_stale_reads, 1, "session 7 wrote key 42 and read it stale");
+        ds.apply(42, 1, 100);
+        ds.read_served(42, 1, 170, true, 9);
+        assert_eq!(ds.stats.stale_reads, 2, "node 1 is fresh now");
+        ds.apply(42, 2, 100);
+        ds.read_served(42, 2, 180, true, 9);
+        assert_eq!(ds.stats.stale_reads, 2);
+        assert_eq!(ds.pending, vec![0, 0, 0]);
+    }
+
+    /// A session's own older write, already on the replica, is not an own
+    /// stale read when someone else wrote the key since.
+    #[test]
+    fn an_own_write_already_applied_is_not_an_own_stale_read() {
+        let mut ds = store(1, 1);
+        ds.commit(5, 0, 100, 1);
+        ds.apply(5, 1, 100);
+        ds.commit(5, 0, 200, 2);
+        ds.read_served(5, 1, 250, true, 1);
+        assert_eq!((ds.stats.stale_reads, ds.stats.own_stale_reads), (1, 0));
+    }
+
+    #[test]
+    fn writes_applied_out_of_order_keep_the_newest() {
+        let mut ds = store(1, 1);
+        ds.commit(5, 0, 100, 1);
+        ds.commit(5, 0, 200, 1);
+        ds.apply(5, 1, 200);
+        ds.apply(5, 1, 100); // the older write lands late
+        ds.read_served(5, 1, 300, true, 2);
+        assert_eq!(ds.stats.stale_reads, 0);
+    }
+
+    #[test]
+    fn a_store_without_replicas_keeps_no_versions() {
+        let mut ds = store(4, 0);
+        for key in 0..1000 {
+            ds.commit(key, 0, key, key);
+        }
+        assert!(ds.versions.is_empty());
     }
 }

@@ -142,11 +142,14 @@ impl World {
             let s = &mut self.stations[st];
             match kind {
                 FaultKindSpec::Crash => {
+                    s.crashes += 1;
                     s.blackhole = blackhole;
-                    self.crash(st, sched);
+                    if s.crashes == 1 {
+                        self.crash(st, sched);
+                    }
                 }
                 FaultKindSpec::Slowdown => s.slow *= factor,
-                FaultKindSpec::Latency => s.delay_fault = Some(f),
+                FaultKindSpec::Latency => s.delay_faults.push(f),
                 FaultKindSpec::Error => s.failure += probability,
                 FaultKindSpec::Partition | FaultKindSpec::Loss => {}
             }
@@ -157,7 +160,7 @@ impl World {
             match kind {
                 FaultKindSpec::Partition => link.cut += 1,
                 FaultKindSpec::Loss => link.extra_loss += probability,
-                FaultKindSpec::Latency => link.extra_delay = delay,
+                FaultKindSpec::Latency => link.extra_delays.extend(delay.map(|d| (f, d))),
                 _ => {}
             }
         }
@@ -187,11 +190,13 @@ impl World {
             let s = &mut self.stations[st];
             match kind {
                 FaultKindSpec::Crash => {
-                    s.down = false;
-                    self.recovered(st);
+                    s.crashes -= 1;
+                    if s.crashes == 0 {
+                        self.recovered(st);
+                    }
                 }
                 FaultKindSpec::Slowdown => s.slow /= factor,
-                FaultKindSpec::Latency => s.delay_fault = None,
+                FaultKindSpec::Latency => s.delay_faults.retain(|&d| d != f),
                 FaultKindSpec::Error => s.failure = (s.failure - probability).max(0.0),
                 FaultKindSpec::Partition | FaultKindSpec::Loss => {}
             }
@@ -201,7 +206,7 @@ impl World {
             match kind {
                 FaultKindSpec::Partition => link.cut -= 1,
                 FaultKindSpec::Loss => link.extra_loss = (link.extra_loss - probability).max(0.0),
-                FaultKindSpec::Latency => link.extra_delay = None,
+                FaultKindSpec::Latency => link.extra_delays.retain(|&(d, _)| d != f),
                 _ => {}
             }
         }
@@ -212,7 +217,6 @@ impl World {
     fn crash(&mut self, station: StationId, sched: &mut Scheduler<Event>) {
         let now = sched.now();
         let st = &mut self.stations[station];
-        st.down = true;
         st.epoch = st.epoch.wrapping_add(1);
         let queued = st.queue.drain().len() as u64;
         for _ in 0..queued {
@@ -275,11 +279,15 @@ impl World {
         }
     }
 
-    /// The extra reply delay injected at a station, if a latency fault is on.
+    /// The extra reply delay injected at a station: one draw from each
+    /// latency fault that is on.
     pub(super) fn injected_delay(&mut self, station: StationId) -> Time {
-        let Some(f) = self.stations[station].delay_fault else { return 0 };
-        let fault = &mut self.control.faults[f];
-        fault.delay.as_ref().map_or(0, |d| d.sample(&mut fault.rng))
+        let mut delay = 0;
+        for &f in &self.stations[station].delay_faults {
+            let fault = &mut self.control.faults[f];
+            delay += fault.delay.as_ref().map_or(0, |d| d.sample(&mut fault.rng));
+        }
+        delay
     }
 
     /// Schedules each fault's first start.

@@ -63,7 +63,7 @@ impl World {
         let measuring = self.meter.measuring;
         let st = &mut self.stations[station];
         let refuse = |st: &super::station::Station| if st.blackhole { None } else { Some(ErrorKind::Crashed) };
-        let turned_away = if st.down {
+        let turned_away = if st.is_down() {
             if measuring {
                 st.stats.crashed += 1;
             }

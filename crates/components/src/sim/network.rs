@@ -7,6 +7,7 @@ use tailsim_engine::rng::{SimRng, stream};
 use tailsim_engine::time::Time;
 
 use crate::dist::{Dist, unit};
+use crate::ids::FaultId;
 
 /// One directed link (answers travel back over the same link).
 pub struct Link {
@@ -18,7 +19,8 @@ pub struct Link {
     /// Faults: partitions cutting it, extra loss, extra latency.
     pub cut: u32,
     pub extra_loss: f64,
-    pub extra_delay: Option<Dist>,
+    /// Latency faults on, each with its delay (overlapping faults add up).
+    pub extra_delays: Vec<(FaultId, Dist)>,
     /// The components at its ends, for partitions.
     pub from: String,
     pub to: String,
@@ -35,7 +37,7 @@ impl Link {
             instant_answers: false,
             cut: 0,
             extra_loss: 0.0,
-            extra_delay: None,
+            extra_delays: Vec::new(),
             from: from.to_string(),
             to: to.to_string(),
             rng: stream(seed, &format!("link.{from}->{to}")),
@@ -62,10 +64,11 @@ impl Link {
             Some(d) => d.sample(&mut self.rng),
             None => 0,
         };
-        Some(match &self.extra_delay {
-            Some(d) => base + d.sample(&mut self.rng),
-            None => base,
-        })
+        let mut delay = base;
+        for (_, d) in &self.extra_delays {
+            delay += d.sample(&mut self.rng);
+        }
+        Some(delay)
     }
 }
 
@@ -79,10 +82,30 @@ impl Link {
             instant_answers: true,
             cut: 0,
             extra_loss: 0.0,
-            extra_delay: None,
+            extra_delays: Vec::new(),
             from: String::new(),
             to: String::new(),
             rng: stream(seed, name),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Link;
+    use crate::dist::Dist;
+    use crate::ids::{FaultId, Id};
+
+    #[test]
+    fn overlapping_latency_faults_add_up_and_end_one_at_a_time() {
+        let mut link = Link::new(Some(Dist::Constant(1_000)), 0.0, "a", "b", 1);
+        assert_eq!(link.transit(), Some(1_000));
+        link.extra_delays.push((FaultId::new(0), Dist::Constant(20)));
+        link.extra_delays.push((FaultId::new(1), Dist::Constant(300)));
+        assert_eq!(link.transit(), Some(1_320));
+        link.extra_delays.retain(|&(f, _)| f != FaultId::new(0));
+        assert_eq!(link.transit(), Some(1_300), "the other fault is still on");
+        link.cut = 1;
+        assert_eq!(link.transit(), None, "a partition loses every message");
     }
 }

@@ -180,7 +180,7 @@ impl World {
         for t in 0..n {
             let svc = &self.services[self.control.routers[r].services[t]];
             let stations = self.stations.slice(svc.first_station, svc.active);
-            let up = stations.iter().any(|st| !st.down);
+            let up = stations.iter().any(|st| !st.is_down());
             let busy: u128 = stations.iter().map(|st| st.stats.busy.area(now)).sum();
             let capacity = (svc.active * svc.workers) as f64;
             let router = &mut self.control.routers[r];

@@ -90,14 +90,15 @@ pub struct Station {
     pub shed: Option<Shedding>,
     /// Injected failure probability (static plus active error faults).
     pub failure: f64,
-    /// Faults: crashed (and whether callers are refused or ignored), the
-    /// crash count (jobs from before a crash are dropped), the slowdown
-    /// factor, and an injected per-request delay (a fault index).
-    pub down: bool,
+    /// Faults: the crash faults holding it down (overlapping crashes keep
+    /// it down until the last ends) and whether callers are refused or
+    /// ignored, the crash count (jobs from before a crash are dropped), the
+    /// slowdown factor, and the latency faults adding a per-request delay.
+    pub crashes: u32,
     pub blackhole: bool,
     pub epoch: u32,
     pub slow: f64,
-    pub delay_fault: Option<FaultId>,
+    pub delay_faults: Vec<FaultId>,
     pub zone: Option<ZoneId>,
     /// Autoscaling: a new instance is cold (slower) from `cold_from` until
     /// `cold_until`, by `cold_slowdown`, fading out if `cold_fades`.
@@ -117,6 +118,12 @@ pub struct StationOptions<'a> {
 }
 
 impl Station {
+    /// Whether a crash fault holds it down.
+    #[inline]
+    pub fn is_down(&self) -> bool {
+        self.crashes > 0
+    }
+
     pub fn new(
         service: ServiceId,
         workers: u32,
@@ -137,11 +144,11 @@ impl Station {
                 above_since: None,
             }),
             failure: options.failure,
-            down: false,
+            crashes: 0,
             blackhole: false,
             epoch: 0,
             slow: 1.0,
-            delay_fault: None,
+            delay_faults: Vec::new(),
             zone: options.zone,
             cold_from: 0,
             cold_until: 0,

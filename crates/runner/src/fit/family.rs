@@ -3,7 +3,7 @@
 //! vector (what the optimiser moves) to a distribution, and reports its
 //! parameters the way a tailsim model writes them (mean and cv).
 
-use super::optimise::{normal_cdf, normal_quantile, normal_sf};
+use crate::stats::{normal_cdf, normal_quantile, normal_sf};
 
 /// A fitted distribution, values in milliseconds.
 #[derive(Clone, Debug, PartialEq)]
@@ -116,7 +116,7 @@ impl Model {
             return (0.0, 1.0);
         }
         let normal = |z: f64| {
-            let tail = 0.5 * super::optimise::erfc(z.abs() / std::f64::consts::SQRT_2);
+            let tail = 0.5 * crate::stats::erfc(z.abs() / std::f64::consts::SQRT_2);
             if z >= 0.0 { (1.0 - tail, tail) } else { (tail, 1.0 - tail) }
         };
         match *self {

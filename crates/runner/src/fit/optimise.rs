@@ -1,5 +1,5 @@
 //! Numerical tools for fitting: Nelder–Mead minimisation, a central
-//! difference Hessian, a small matrix inverse, and the normal CDF.
+//! difference Hessian and a small matrix inverse.
 
 /// Minimises `f` from `start` by Nelder–Mead with the standard
 /// coefficients, stopping when the simplex's values agree to `tol`
@@ -118,42 +118,6 @@ pub fn invert(m: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
     Some(a.into_iter().map(|r| r[n..].to_vec()).collect())
 }
 
-/// The complementary error function, with fractional error below 1.2e-7
-/// everywhere (Chebyshev fit, as in Numerical Recipes' `erfcc`).
-pub fn erfc(x: f64) -> f64 {
-    let z = x.abs();
-    let t = 1.0 / (1.0 + 0.5 * z);
-    let poly = -z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
-    let r = t * poly.exp();
-    if x >= 0.0 { r } else { 2.0 - r }
-}
-
-/// P(Z <= z) for a standard normal Z.
-pub fn normal_cdf(z: f64) -> f64 {
-    0.5 * erfc(-z / std::f64::consts::SQRT_2)
-}
-
-/// P(Z > z), accurate in the upper tail.
-pub fn normal_sf(z: f64) -> f64 {
-    0.5 * erfc(z / std::f64::consts::SQRT_2)
-}
-
-/// The standard normal quantile, by bisection on the CDF.
-pub fn normal_quantile(p: f64) -> f64 {
-    let (mut lo, mut hi) = (-40.0, 40.0);
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if normal_cdf(mid) < p { lo = mid } else { hi = mid }
-    }
-    0.5 * (lo + hi)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,12 +139,5 @@ mod tests {
         let inv = invert(&h).unwrap();
         let det = 4.0 * 10.0 - 9.0;
         assert!((inv[0][0] - 10.0 / det).abs() < 1e-6 && (inv[0][1] + 3.0 / det).abs() < 1e-6);
-    }
-
-    #[test]
-    fn normal_distribution_values() {
-        assert!((normal_cdf(1.959_963_984_540_054) - 0.975).abs() < 2e-7);
-        assert!((normal_sf(3.090_232_306_167_813) / 0.001 - 1.0).abs() < 1e-6);
-        assert!((normal_quantile(0.99) - 2.326_347_874_040_841).abs() < 1e-5);
     }
 }

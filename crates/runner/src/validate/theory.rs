@@ -80,9 +80,19 @@ pub fn zipf_probabilities(n: usize, alpha: f64) -> Vec<f64> {
 /// reference model: t_C solves sum(1 - e^{-q t_C}) = C, and
 /// H = sum q (1 - e^{-q t_C}).
 pub fn che_lru_hit_ratio(q: &[f64], capacity: f64) -> f64 {
-    let filled = |t: f64| q.iter().map(|&p| 1.0 - (-p * t).exp()).sum::<f64>();
+    che_lru_hit_ratio_with_writes(q, capacity, 0.0)
+}
+
+/// Che's approximation for a cache-aside LRU cache where a fraction
+/// `writes` of requests (to every key alike) invalidate the key instead of
+/// reading it. A key is cached when its last request was a read within
+/// t_C: t_C solves sum (1 - w)(1 - e^{-q t_C}) = C, and the hit ratio of
+/// reads is H = sum q (1 - w)(1 - e^{-q t_C}).
+pub fn che_lru_hit_ratio_with_writes(q: &[f64], capacity: f64, writes: f64) -> f64 {
+    let read = 1.0 - writes;
+    let filled = |t: f64| q.iter().map(|&p| read * (1.0 - (-p * t).exp())).sum::<f64>();
     let t = solve_increasing(filled, capacity);
-    q.iter().map(|&p| p * (1.0 - (-p * t).exp())).sum()
+    q.iter().map(|&p| p * read * (1.0 - (-p * t).exp())).sum()
 }
 
 /// The hit ratio of the best static cache: the `capacity` most popular
