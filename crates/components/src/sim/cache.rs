@@ -7,8 +7,6 @@
 
 use std::collections::HashSet;
 
-use super::top_keys::TopKeys;
-
 use tailsim_engine::rng::{SimRng, splitmix64};
 use tailsim_engine::scheduler::Scheduler;
 use tailsim_engine::time::Time;
@@ -16,6 +14,7 @@ use tailsim_engine::time::Time;
 use super::kind::{Next, ServiceKind};
 use super::request::{Answer, Op, Owner, Req};
 use super::store::{Lookup, Store};
+use super::top_keys::TopKeys;
 use super::{Event, World};
 use crate::dist::{Dist, unit};
 use crate::ids::{CacheId, FlightId, JobId, SiteId, StationId};
