@@ -69,8 +69,9 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .map(|p| {
             let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-            let spec = load(&name, &std::fs::read_to_string(&p).unwrap());
-            (name, spec)
+            // Read from its path, so the data files it names resolve.
+            let model = ModelFile::read(&p).and_then(|f| f.load(&[])).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (name, model)
         })
         .collect();
     models.sort_by(|a, b| a.0.cmp(&b.0));

@@ -338,3 +338,49 @@ service_time = { dist = "constant", value = "5ms" }
         assert!(w.p50.unwrap() < 10_000_000, "no delay after both end");
     }
 }
+
+/// A replica that crashes while one of its requests leads a cache-aside
+/// origin read (single flight) must not leave the key locked: requests for
+/// the key after the recovery are served, and none waits out its timeout.
+#[test]
+fn a_crashed_single_flight_leader_releases_its_key() {
+    let text = r#"
+[sim]
+duration = "8s"
+warmup = "0s"
+[client.c]
+target = "api"
+rate = 200.0
+keys = { dist = "uniform", n = 1 }
+timeout = "2s"
+[service.api]
+workers = 400
+service_time = { dist = "constant", value = "1ms" }
+steps = [{ cache = "kv", origin = "db", single_flight = true }]
+[cache.kv]
+mode = "cache_aside"
+capacity = 10
+ttl = { dist = "constant", value = "1ms" }
+service_time = { dist = "constant", value = "100us" }
+origin = "db"
+[datastore.db]
+workers = 4
+read_time = { dist = "constant", value = "300ms" }
+write_time = { dist = "constant", value = "300ms" }
+[[fault]]
+kind = "crash"
+target = "api"
+at = "1s"
+duration = "500ms"
+"#;
+    for seed in 1..=3 {
+        let r = run(&model(text), seed).unwrap();
+        let later = windows(&r, 3.0, 8.0);
+        assert!(!later.is_empty());
+        for w in later {
+            assert!(w.ok > 0, "seed {seed}: requests at {} s are served", w.start as f64 / 1e9);
+            assert_eq!(w.errors, 0, "seed {seed}: no request after the recovery fails or times out");
+        }
+        assert_eq!(r.clients[0].errors.get(ErrorKind::Timeout), 0, "seed {seed}");
+    }
+}

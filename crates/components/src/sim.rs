@@ -32,6 +32,7 @@ mod fault;
 mod finish;
 mod flight;
 mod flow;
+mod key_map;
 mod kind;
 
 mod limits;

@@ -8,7 +8,7 @@
 //! the replicas over the replication link (its latency is the replication
 //! lag); a replica applies a write by running it like a write.
 
-use std::collections::HashMap;
+use super::key_map::KeyMap;
 
 use rand::RngExt;
 use tailsim_engine::rng::SimRng;
@@ -82,12 +82,12 @@ pub struct Datastore {
     partitioner: Partitioner,
     read_policy: ReadPolicySpec,
     ryw_window: Time,
-    hot: HashMap<u64, u32>,
+    hot: KeyMap<u32>,
     /// Read-your-writes: each session's last write.
-    sessions: HashMap<u64, Time>,
+    sessions: KeyMap<Time>,
     /// Each session's last committed write: (key, version).
-    own_writes: HashMap<u64, (u64, Time)>,
-    versions: HashMap<u64, Versions>,
+    own_writes: KeyMap<(u64, Time)>,
+    versions: KeyMap<Versions>,
     /// The call site replication uses.
     pub replication_site: SiteId,
     /// Each shard's current primary (a node index).
@@ -122,9 +122,9 @@ impl Datastore {
             read_policy: spec.read_policy,
             ryw_window: spec.read_your_writes_window.map_or(tailsim_engine::time::SECOND, |d| d.0),
             hot: spec.hot_keys.iter().map(|h| (h.key, h.split)).collect(),
-            sessions: HashMap::new(),
-            own_writes: HashMap::new(),
-            versions: HashMap::new(),
+            sessions: KeyMap::default(),
+            own_writes: KeyMap::default(),
+            versions: KeyMap::default(),
             replication_site,
             primary_of: vec![0; spec.shards as usize],
             pending: vec![0; (spec.shards * (spec.replicas + 1)) as usize],

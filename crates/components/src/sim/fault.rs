@@ -231,18 +231,25 @@ impl World {
             st.stats.crashed += lost.len() as u64;
         }
         let refuse = !st.blackhole;
+        let mut orphaned = Vec::new();
         for job in lost {
             let j = &mut self.requests[job];
             j.slot = None;
             let (attempt, generation) = (j.attempt, j.attempt_generation);
             self.stations[station].stats.present.decrement(now);
             self.account_presence(job, now);
-            // A cache job leading a fetch takes its waiters down with it.
-            self.requests[job].leads = None;
+            // A job leading a fetch leaves its waiters without an answer:
+            // they hear of the crash once every lost job is gone.
+            if let Some(scope) = self.requests[job].leads.take() {
+                orphaned.push((scope, self.requests[job].req.key));
+            }
             self.requests.free_job(job);
             if refuse {
                 self.reply_crashed(attempt, generation, sched);
             }
+        }
+        for (scope, key) in orphaned {
+            self.answer_waiters(scope, key, Err(ErrorKind::Crashed), sched);
         }
         let svc = &self.services[self.stations[station].service];
         let local = svc.local(station);

@@ -8,7 +8,7 @@
 //! scope (`Job::leads`); when it ends, its waiters are answered with its
 //! outcome, in the way the scope's kind answers them.
 
-use std::collections::HashMap;
+use super::key_map::KeyMap;
 
 use tailsim_engine::scheduler::Scheduler;
 
@@ -30,7 +30,7 @@ pub enum FlightKind {
 struct Scope {
     kind: FlightKind,
     /// Keys in flight, and who waits on each: (job, generation).
-    waiting: HashMap<u64, Vec<(JobId, u32)>>,
+    waiting: KeyMap<Vec<(JobId, u32)>>,
 }
 
 #[derive(Default)]
@@ -49,7 +49,7 @@ pub enum Join {
 impl SingleFlight {
     /// A new scope of `kind`.
     pub fn add_scope(&mut self, kind: FlightKind) -> FlightId {
-        self.scopes.push(Scope { kind, waiting: HashMap::new() })
+        self.scopes.push(Scope { kind, waiting: KeyMap::default() })
     }
 
     /// `job` asks for `key` in `scope`: it leads the fetch, or waits on it.
@@ -86,6 +86,13 @@ impl World {
     pub(super) fn release_flight(&mut self, job: JobId, outcome: Outcome, sched: &mut Scheduler<Event>) {
         let Some(scope) = self.requests[job].leads.take() else { return };
         let key = self.requests[job].req.key;
+        self.answer_waiters(scope, key, outcome, sched);
+    }
+
+    /// The fetch of `key` in `scope` ended with `outcome` (or its leader was
+    /// lost in a crash): answers the live jobs that waited on it. Waiters at
+    /// a crashed cache node were forgotten with the node (`clear`).
+    pub(super) fn answer_waiters(&mut self, scope: FlightId, key: u64, outcome: Outcome, sched: &mut Scheduler<Event>) {
         let (kind, waiters) = self.flights.land(scope, key);
         for (w, generation) in waiters {
             if self.requests.job_is(w, generation) {

@@ -13,7 +13,7 @@
 //! model it converges to the best static cache. Random eviction picks a
 //! slot uniformly.
 
-use std::collections::HashMap;
+use super::key_map::KeyMap;
 
 use rand::RngExt;
 use tailsim_engine::rng::SimRng;
@@ -59,14 +59,14 @@ pub struct Store {
     policy: EvictionSpec,
     capacity: usize,
     slots: Vec<Entry>,
-    index: HashMap<u64, u32>,
+    index: KeyMap<u32>,
     /// LRU and FIFO: one list, most recent first.
     order: List,
     /// LFU: a list per use count (index = uses), most recent first.
     by_uses: Vec<List>,
     min_uses: u32,
     /// LFU: use counts of keys not in the cache.
-    history: HashMap<u64, u32>,
+    history: KeyMap<u32>,
     /// Slots emptied by invalidation, reused before anything is evicted.
     free: Vec<u32>,
     pub evictions: u64,
@@ -78,11 +78,11 @@ impl Store {
             policy,
             capacity,
             slots: Vec::with_capacity(capacity.min(1 << 20)),
-            index: HashMap::with_capacity(capacity.min(1 << 20)),
+            index: KeyMap::with_capacity_and_hasher(capacity.min(1 << 20), Default::default()),
             order: List { head: NIL, tail: NIL },
             by_uses: Vec::new(),
             min_uses: 0,
-            history: HashMap::new(),
+            history: KeyMap::default(),
             free: Vec::new(),
             evictions: 0,
         }

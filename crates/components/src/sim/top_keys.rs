@@ -7,7 +7,7 @@
 //! [`TopKeys::undercount`] below it. Hot keys, the ones a report shows,
 //! survive every prune and are counted exactly from their first request.
 
-use std::collections::HashMap;
+use super::key_map::KeyMap;
 
 /// How many distinct keys a cache counts before pruning.
 pub const TOP_KEY_CAPACITY: usize = 65_536;
@@ -17,7 +17,7 @@ pub struct TopKeys {
     /// (key, count), in no particular order.
     counts: Vec<(u64, u64)>,
     /// Where each counted key sits in `counts`.
-    index: HashMap<u64, u32>,
+    index: KeyMap<u32>,
     capacity: usize,
     undercount: u64,
 }
@@ -31,7 +31,7 @@ impl Default for TopKeys {
 impl TopKeys {
     pub fn with_capacity(capacity: usize) -> Self {
         assert!(capacity >= 2, "a top-key table holds at least two keys");
-        Self { counts: Vec::new(), index: HashMap::new(), capacity, undercount: 0 }
+        Self { counts: Vec::new(), index: KeyMap::default(), capacity, undercount: 0 }
     }
 
     /// Counts one request for `key`.
