@@ -11,25 +11,25 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use tailsim_engine::rng::splitmix64;
+
 /// A `HashMap` from keys, hashed with [`KeyHasher`].
 pub type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
 
-/// Hashes one `u64` by splitmix64's finaliser.
+/// Hashes one `u64` by splitmix64 (the engine's seed mixer).
 #[derive(Default, Clone, Copy)]
 pub struct KeyHasher(u64);
 
 impl Hasher for KeyHasher {
     #[inline]
     fn finish(&self) -> u64 {
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        let mut state = self.0;
+        splitmix64(&mut state)
     }
 
     #[inline]
     fn write_u64(&mut self, x: u64) {
-        self.0 = self.0.wrapping_add(x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = self.0.rotate_left(5) ^ x;
     }
 
     fn write(&mut self, bytes: &[u8]) {
