@@ -256,7 +256,7 @@ impl Balancer {
         // replicas share the load.
         self.policy = Policy::LeastOutstanding { cursor: if start + 1 >= n { 0 } else { start + 1 } };
         let mut best: Option<u32> = None;
-        let start = if start >= n { start % n } else { start };
+        let start = start % n;
         for r in (start..n).chain(0..start) {
             if (panic || self.available(r))
                 && best.is_none_or(|b| self.outstanding[r as usize] < self.outstanding[b as usize])

@@ -8,8 +8,6 @@
 //! the replicas over the replication link (its latency is the replication
 //! lag); a replica applies a write by running it like a write.
 
-use super::key_map::KeyMap;
-
 use rand::RngExt;
 use tailsim_engine::rng::SimRng;
 use tailsim_engine::stats::LatencyHistogram;
@@ -17,6 +15,7 @@ use tailsim_engine::time::Time;
 
 use tailsim_engine::scheduler::Scheduler;
 
+use super::key_map::KeyMap;
 use super::kind::{Next, ServiceKind};
 use super::request::{Op, Outcome, Owner, Req};
 use super::{Event, World};

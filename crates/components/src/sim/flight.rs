@@ -8,10 +8,9 @@
 //! scope (`Job::leads`); when it ends, its waiters are answered with its
 //! outcome, in the way the scope's kind answers them.
 
-use super::key_map::KeyMap;
-
 use tailsim_engine::scheduler::Scheduler;
 
+use super::key_map::KeyMap;
 use super::request::Outcome;
 use super::{Event, World};
 use crate::ids::{FlightId, IdVec, JobId};

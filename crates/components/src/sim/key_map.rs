@@ -3,7 +3,7 @@
 //!
 //! std's default SipHash is keyed at random per process and costs about as
 //! much as the rest of a cache lookup. Keys here come from the model, not
-//! from an adversary, so a fixed mixing function (splitmix64's finaliser)
+//! from an adversary, so a fixed mixing function (the engine's splitmix64)
 //! serves: it is deterministic and spreads consecutive keys over every bit,
 //! which hashbrown needs (it takes the bucket from the low bits and its
 //! control byte from the high ones).

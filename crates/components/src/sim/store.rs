@@ -13,12 +13,11 @@
 //! model it converges to the best static cache. Random eviction picks a
 //! slot uniformly.
 
-use super::key_map::KeyMap;
-
 use rand::RngExt;
 use tailsim_engine::rng::SimRng;
 use tailsim_engine::time::Time;
 
+use super::key_map::KeyMap;
 use crate::spec::EvictionSpec;
 
 const NIL: u32 = u32::MAX;
