@@ -255,16 +255,22 @@ impl Balancer {
         // Ties go to the first candidate after a rotating start, so equal
         // replicas share the load.
         self.policy = Policy::LeastOutstanding { cursor: if start + 1 >= n { 0 } else { start + 1 } };
-        let mut best: Option<u32> = None;
-        let start = start % n;
-        for r in (start..n).chain(0..start) {
-            if (panic || self.available(r))
-                && best.is_none_or(|b| self.outstanding[r as usize] < self.outstanding[b as usize])
-            {
-                best = Some(r);
+        let start = (start % n) as usize;
+        let n = n as usize;
+        let (outstanding, down, ejected) = (&self.outstanding[..n], &self.health_down[..n], &self.outlier_ejected[..n]);
+        // Two plain scans (start..n, then 0..start) rather than a chained
+        // iterator: this loop runs once per balanced request.
+        let (mut best, mut least) = (start, u32::MAX);
+        let mut scan = |range: std::ops::Range<usize>| {
+            for r in range {
+                if (panic || !(down[r] | ejected[r])) && outstanding[r] < least {
+                    (best, least) = (r, outstanding[r]);
+                }
             }
-        }
-        best.unwrap_or(start % n)
+        };
+        scan(start..n);
+        scan(0..start);
+        best as u32
     }
 
     fn pick_weighted(&mut self, panic: bool) -> u32 {

@@ -183,7 +183,6 @@ impl Client {
         Some(self.exp(mean))
     }
 
-    /// The first sojourn of the modulation, if any.
     /// The long-run mean rate its schedule, spike and diurnal curve give at
     /// `t`, times its burst or on/off duty cycle; zero for closed loops.
     pub fn rate_at(&self, t: Time) -> f64 {
@@ -198,6 +197,7 @@ impl Client {
         }
     }
 
+    /// The first sojourn of the modulation, if any.
     pub fn first_sojourn(&mut self) -> Option<Time> {
         let Loop::Open { modulation: Some(m), .. } = &self.looping else { return None };
         let mean = m.mean[m.state];
