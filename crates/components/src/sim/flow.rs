@@ -413,13 +413,7 @@ impl World {
         }
         let j = &self.requests[job];
         let measure_from = self.meter.measure_from();
-        let from = j.arrived.max(measure_from);
-        let s = &mut self.services[self.stations[j.station].service].stats;
-        if j.arrived >= measure_from {
-            s.present_ns += (now - from) as u128;
-        } else {
-            s.carried_ns += (now - from) as u128;
-        }
+        self.services[self.stations[j.station].service].stats.presence(j.arrived, measure_from, now);
     }
 
     /// Takes a job off its station's present list.
@@ -435,7 +429,8 @@ impl World {
     pub(super) fn finish_job(&mut self, job: JobId, outcome: Outcome, sched: &mut Scheduler<Event>) {
         let now = sched.now();
         self.release_flight(job, outcome, sched);
-        self.account_presence(job, now);
+        // One look-up each of the job, its station and its service: this
+        // runs once per job.
         let j = &self.requests[job];
         let (station, attempt, attempt_generation, holds) =
             (j.station, j.attempt, j.attempt_generation, j.holds_worker);
@@ -446,8 +441,11 @@ impl World {
             st.stats.completions += 1;
         }
         let service = st.service;
+        let svc = &mut self.services[service];
+        if measuring {
+            svc.stats.presence(j.arrived, self.meter.measure_from(), now);
+        }
         if self.meter.counts(j.arrived) && !j.probe {
-            let svc = &mut self.services[service];
             svc.stats.finished(now, j.arrived, outcome.is_ok(), j.wait_ns, j.compute_ns, j.downstream_ns);
             if let ServiceKind::Datastore(d) = svc.kind {
                 let local = svc.local(station);

@@ -115,6 +115,18 @@ impl ServiceStats {
         }
     }
 
+    /// Counts a job's time present up to `now`, from its arrival or from
+    /// the end of warm-up (`measure_from`), whichever is later.
+    #[inline]
+    pub fn presence(&mut self, arrived: Time, measure_from: Time, now: Time) {
+        let from = arrived.max(measure_from);
+        if arrived >= measure_from {
+            self.present_ns += (now - from) as u128;
+        } else {
+            self.carried_ns += (now - from) as u128;
+        }
+    }
+
     /// Records a job that finished at `now`, having arrived at `arrived`.
     #[inline]
     pub fn finished(&mut self, now: Time, arrived: Time, ok: bool, wait: Time, compute: Time, downstream: Time) {
