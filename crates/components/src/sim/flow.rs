@@ -429,8 +429,8 @@ impl World {
     pub(super) fn finish_job(&mut self, job: JobId, outcome: Outcome, sched: &mut Scheduler<Event>) {
         let now = sched.now();
         self.release_flight(job, outcome, sched);
-        // One look-up each of the job, its station and its service: this
-        // runs once per job.
+        // The accounting below looks up the job, its station and its
+        // service once each: this runs once per job.
         let j = &self.requests[job];
         let (station, attempt, attempt_generation, holds) =
             (j.station, j.attempt, j.attempt_generation, j.holds_worker);
