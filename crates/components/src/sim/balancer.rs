@@ -259,7 +259,8 @@ impl Balancer {
         let n = n as usize;
         let (outstanding, down, ejected) = (&self.outstanding[..n], &self.health_down[..n], &self.outlier_ejected[..n]);
         // Two plain scans (start..n, then 0..start) rather than a chained
-        // iterator: this loop runs once per balanced request.
+        // iterator, over pre-sliced tables with `available`'s test written
+        // out: this loop runs once per balanced request.
         let (mut best, mut least) = (start, u32::MAX);
         let mut scan = |range: std::ops::Range<usize>| {
             for r in range {
