@@ -121,9 +121,10 @@ pub struct CapacityArgs {
     /// The model field to vary, such as `service.api.replicas`.
     #[arg(long, value_name = "PATH")]
     pub vary: String,
-    /// The range to search.
+    /// The low end of the range to search.
     #[arg(long)]
     pub from: f64,
+    /// The high end of the range to search.
     #[arg(long)]
     pub to: f64,
     /// Find the largest value that meets the SLOs (a load) instead of the

@@ -11,9 +11,14 @@ mod run;
 mod sweep;
 mod validate;
 
+use std::path::Path;
 use std::process::ExitCode;
 
+use tailsim_config::ModelFile;
+use tailsim_runner::summary::Summary;
+
 use crate::cli::{Cli, Command};
+use crate::exit::IoFailure;
 
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
@@ -69,4 +74,49 @@ pub fn set_jobs(jobs: Option<usize>) -> anyhow::Result<()> {
         rayon::ThreadPoolBuilder::new().num_threads(n).build_global()?;
     }
     Ok(())
+}
+
+/// Checks that `path` names a file that can be read; the error is an I/O
+/// failure (exit status 5), not an invalid model.
+pub fn readable(path: &Path, what: &str) -> Result<(), IoFailure> {
+    match std::fs::metadata(path) {
+        Err(e) => Err(IoFailure(format!("cannot read {what} `{}`: {e}", path.display()))),
+        Ok(m) if m.is_dir() => Err(IoFailure(format!("{what} `{}` is a directory, not a TOML file", path.display()))),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// Reads a model file given on the command line.
+pub fn read_model(path: &Path) -> anyhow::Result<ModelFile> {
+    readable(path, "model")?;
+    Ok(ModelFile::read(path)?)
+}
+
+/// Checks that a results directory can be one: absent (it is created) or
+/// a directory.
+pub fn output_dir(path: &Path) -> Result<(), IoFailure> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_dir() => Err(IoFailure(format!(
+            "--out `{}` is a file, not a directory: name a directory (it is created if missing)",
+            path.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Says which points ran away: their results are kept, and the exit
+/// status is 4.
+pub fn report_runaways(summary: &Summary) {
+    let points = crate::exit::runaway_points(summary);
+    if points.is_empty() {
+        return;
+    }
+    let list: Vec<String> = points.iter().map(|i| i.to_string()).collect();
+    eprintln!(
+        "error: {} of {} point(s) ran away and stopped early (point {}: see the warnings above); \
+         summary.json marks them (`runaway`) and the other points are complete",
+        points.len(),
+        summary.points.len(),
+        list.join(", ")
+    );
 }

@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod exit;
 mod progress;
 
 use std::process::ExitCode;
@@ -9,7 +10,14 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version print to stdout and succeed.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::SUCCESS });
+        }
+    };
     match commands::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -23,7 +31,7 @@ fn main() -> ExitCode {
             } else {
                 eprintln!("error: {text}");
             }
-            ExitCode::from(1)
+            ExitCode::from(exit::of_error(&e))
         }
     }
 }

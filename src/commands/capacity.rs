@@ -15,6 +15,7 @@ pub fn run(args: CapacityArgs) -> anyhow::Result<ExitCode> {
     super::set_jobs(args.jobs)?;
     anyhow::ensure!(args.from < args.to, "--from ({}) must be below --to ({})", args.from, args.to);
     anyhow::ensure!(args.precision > 0.0, "--precision must be positive");
+    super::readable(&args.experiment, "experiment")?;
     let experiment = Experiment::read(&args.experiment)?;
     let integer = args.from.fract() == 0.0 && args.to.fract() == 0.0;
     let req = CapacityRequest {
@@ -36,7 +37,7 @@ pub fn run(args: CapacityArgs) -> anyhow::Result<ExitCode> {
         overrides.push(text.parse().map_err(|m: String| RunError::Invalid(format!("`{text}`: {m}")))?);
         experiment.model.load(&overrides).map_err(|d| RunError::Invalid(d.to_string()))
     };
-    let bar = Bar::new(0, "replications");
+    let bar = Bar::start();
     let outcome = search(&req, &model_at, &bar)?;
     bar.finish();
     let mut header = vec![args.vary.clone(), "reps".into()];
@@ -94,7 +95,7 @@ pub fn run(args: CapacityArgs) -> anyhow::Result<ExitCode> {
         None => {
             let end = if args.largest { args.from } else { args.to };
             println!("\nno value in [{}, {}] meets every SLO (not even {end})", args.from, args.to);
-            Ok(ExitCode::from(super::sweep::SLO_FAILED))
+            Ok(ExitCode::from(crate::exit::CHECK_FAILED))
         }
     }
 }

@@ -3,16 +3,24 @@
 use std::process::ExitCode;
 
 use tailsim_components::analysis::analyse;
-use tailsim_config::ModelFile;
 use tailsim_runner::table::align;
 
 use crate::cli::CheckArgs;
 
 pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let model = ModelFile::read(&args.model)?;
+    let model = super::read_model(&args.model)?;
     let spec = model.load(&args.set)?;
     let analysis = analyse(&spec);
-    println!("{}: valid model\n", args.model.display());
+    let unstable_names: Vec<&str> =
+        analysis.services.iter().filter(|s| s.unstable()).map(|s| s.name.as_str()).collect();
+    if unstable_names.is_empty() {
+        println!("{}: valid model\n", args.model.display());
+    } else {
+        println!(
+            "{}: the model parses, but is unstable: `tailsim run` refuses it (see the warnings below)\n",
+            args.model.display()
+        );
+    }
     println!(
         "offered load is the long-run mean; peak adds schedule peaks, spikes and bursts; storm is the peak if \
          every attempt failed and every retry and hedge fired\n"
@@ -33,12 +41,10 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         .map(String::from)
         .to_vec(),
     ];
-    let mut unstable = false;
     let mut warnings = Vec::new();
     for s in &analysis.services {
         let u = s.limiting_utilisation();
         let flag = if s.unstable() {
-            unstable = true;
             warnings.push(format!(
                 "{} `{}` is unstable: utilisation {u:.2} with an unbounded queue; `tailsim run` will refuse it",
                 s.kind, s.name
@@ -116,5 +122,13 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     for w in &warnings {
         println!("warning: {w}");
     }
-    Ok(if unstable { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    if unstable_names.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "error: unstable: {} cannot keep up with the offered load and would queue without bound; \
+         add replicas or workers, lower the load, or bound the queue (`queue_capacity`)",
+        unstable_names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    );
+    Ok(ExitCode::from(crate::exit::INVALID))
 }

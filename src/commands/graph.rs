@@ -5,13 +5,12 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use tailsim_components::topology::topology;
-use tailsim_config::ModelFile;
 use tailsim_runner::plot::topology::{TopologyOptions, dot, render_topology};
 
 use crate::cli::{GraphArgs, GraphFormat};
 
 pub fn run(args: GraphArgs) -> anyhow::Result<ExitCode> {
-    let model = ModelFile::read(&args.model)?;
+    let model = super::read_model(&args.model)?;
     let spec = model.load(&args.set)?;
     let t = topology(spec.spec());
     let name = model.name();

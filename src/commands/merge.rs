@@ -16,6 +16,6 @@ pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
         if args.dirs.len() == 1 { "y" } else { "ies" },
         args.out.display()
     );
-    let failed = summary.slos.iter().any(|s| !s.failed.is_empty());
-    Ok(if failed { ExitCode::from(super::sweep::SLO_FAILED) } else { ExitCode::SUCCESS })
+    super::report_runaways(&summary);
+    Ok(crate::exit::of_summary(&summary))
 }

@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-use tailsim_config::ModelFile;
 use tailsim_runner::run::{RunRequest, run_model};
 
 use crate::cli::RunArgs;
@@ -10,7 +9,7 @@ use crate::progress::Bar;
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     super::set_jobs(args.jobs)?;
-    let model = ModelFile::read(&args.model)?;
+    let model = super::read_model(&args.model)?;
     let mut plan = model.plan(&args.set)?;
     if let Some(seed) = args.seed {
         plan.set_seed(seed);
@@ -19,7 +18,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         plan.set_replications(r).map_err(|e| anyhow::anyhow!("--replications: {e}"))?;
     }
     plan.command = super::command_line("run", &args.model, &args.set, args.seed, args.replications);
-    let bar = Bar::new(plan.points[0].replications as u64, "replications");
+    let default_out = std::path::Path::new("results").join(&plan.model_name);
+    super::output_dir(args.out.as_deref().unwrap_or(&default_out))?;
+    let bar = Bar::start();
     let started = std::time::Instant::now();
     let report = run_model(RunRequest { plan: &plan, out: args.out }, &bar);
     bar.finish();

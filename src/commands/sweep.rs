@@ -10,9 +10,6 @@ use tailsim_runner::table::sweep_table;
 use crate::cli::SweepArgs;
 use crate::progress::Bar;
 
-/// Exit status when the sweep ran but an SLO failed.
-pub const SLO_FAILED: u8 = 3;
-
 /// The shard from `--shard`, or from a batch system's array index.
 fn shard(args: &SweepArgs) -> anyhow::Result<Option<Shard>> {
     if let Some(s) = args.shard {
@@ -45,6 +42,7 @@ fn shard(args: &SweepArgs) -> anyhow::Result<Option<Shard>> {
 
 pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
     super::set_jobs(args.jobs)?;
+    super::readable(&args.experiment, "experiment")?;
     let mut experiment = Experiment::read(&args.experiment)?;
     experiment.base.extend(args.set.iter().cloned());
     let mut plan = experiment.plan()?;
@@ -54,7 +52,8 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
     plan.command = super::command_line("sweep", &args.experiment, &args.set, None, args.replications);
     let shard = shard(&args)?;
     let out = args.out.clone().unwrap_or_else(|| std::path::PathBuf::from("results").join(&experiment.name));
-    let bar = Bar::new(0, "replications");
+    super::output_dir(&out)?;
+    let bar = Bar::start();
     bar.set_points(plan.points.len() as u64);
     let started = std::time::Instant::now();
     let outcome = sweep(SweepRequest { plan: &plan, out: out.clone(), shard, resume: args.resume }, &bar);
@@ -83,6 +82,6 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
         outcome.events,
         outcome.events as f64 / wall / 1e6
     );
-    let failed = summary.slos.iter().any(|s| !s.failed.is_empty()) || summary.observations_failed();
-    Ok(if failed { ExitCode::from(SLO_FAILED) } else { ExitCode::SUCCESS })
+    super::report_runaways(&summary);
+    Ok(crate::exit::of_summary(&summary))
 }

@@ -25,7 +25,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         write_atomic(path, validate::markdown(&verdicts, &header).as_bytes())?;
         println!("wrote {}", path.display());
     }
-    Ok(if verdicts.iter().all(|v| v.pass) { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if verdicts.iter().all(|v| v.pass) { ExitCode::SUCCESS } else { ExitCode::from(crate::exit::CHECK_FAILED) })
 }
 
 /// A reference case's model, written in TOML as users write models.

@@ -36,12 +36,14 @@ mod data;
 mod determinism;
 mod docs;
 mod examples;
+mod exit_status;
 mod faults;
 mod fidelity;
 mod growth;
 mod handlers;
 mod kubernetes;
 mod merging;
+mod messages;
 // Used by the browser, Slurm and Python tests.
 #[allow(dead_code)]
 mod prereq;
@@ -52,5 +54,6 @@ mod scenarios;
 mod shipped;
 mod slurm;
 mod sweeps;
+mod terminal;
 mod theory;
 mod traffic;

@@ -32,7 +32,7 @@ fn refused(dirs: &[&Path], out: &Path, needles: &[&str]) {
     args.extend(["--out", path(out)]);
     let o = tailsim(&args);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "merge should fail: {err}");
+    assert_eq!(o.status.code(), Some(5), "merge should fail: {err}");
     for n in needles {
         assert!(err.contains(n), "expected `{n}` in: {err}");
     }
@@ -149,4 +149,18 @@ fn merge_names_what_is_missing_duplicated_or_mismatched_and_writes_nothing() {
     assert_same_tree(&whole, &out);
     refused(&[s0, s1], &out, &["shard 2/3 is missing"]);
     assert_same_tree(&whole, &out);
+
+    // Merged into one of the shard directories: it becomes the whole sweep,
+    // with no stale `shard.json`, so resuming it as the whole sweep works.
+    let into: Vec<PathBuf> = (0..3).map(|k| t.join(format!("into-{k}"))).collect();
+    for (from, to) in [s0, s1, s2].iter().zip(&into) {
+        copy_dir(from, to);
+    }
+    assert!(into[0].join("shard.json").exists());
+    let o = tailsim(&["merge", path(&into[0]), path(&into[1]), path(&into[2]), "--out", path(&into[0])]);
+    assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!into[0].join("shard.json").exists(), "the merged directory is no longer a shard");
+    assert_same_tree(&whole, &into[0]);
+    sweep_ok(&["--resume", "--jobs", "1", "--out", path(&into[0])]);
+    assert_same_tree(&whole, &into[0]);
 }

@@ -158,14 +158,22 @@ impl Simulation {
     }
 
     /// Runs the replication to the end and returns what it measured.
-    pub fn run(mut self) -> RunResult {
+    pub fn run(self) -> RunResult {
+        self.run_reporting(u64::MAX, |_| {})
+    }
+
+    /// Like [`run`](Self::run), and calls `progress(now)` with the
+    /// simulated time after every `every` events (for a progress bar).
+    /// The result is the same as `run`'s.
+    pub fn run_reporting(mut self, every: u64, mut progress: impl FnMut(Time)) -> RunResult {
         self.world.end = self.stop.until;
         let meter = &self.world.meter;
         if meter.measure_from() > 0 {
             self.sched.schedule(meter.measure_from(), Event::Meter(MeterEvent::WarmupEnd));
         }
         self.sched.schedule(meter.next_window_end(), Event::Meter(MeterEvent::WindowEnd));
-        let outcome = scheduler::run(&mut self.world, &mut self.sched, self.stop);
+        let outcome =
+            scheduler::run_reporting(&mut self.world, &mut self.sched, self.stop, every, |now, _| progress(now));
         self.world.finish(self.seed, outcome)
     }
 }

@@ -244,6 +244,18 @@ pub(crate) fn check(spec: &ModelSpec) -> Result<BTreeMap<DistAt, crate::dist::Di
     }
     if sim.window.0 == 0 {
         c.err(&["sim", "window"], "must be longer than zero");
+    } else if sim.duration.0.div_ceil(sim.window.0) > MAX_WINDOWS {
+        c.err(
+            &["sim", "window"],
+            format!(
+                "gives {} windows over `sim.duration` ({}); at most {MAX_WINDOWS} are kept, because every window \
+                 holds a histogram and a row of the time series: use a window of at least {}, such as `window = \"{}\"`",
+                sim.duration.0.div_ceil(sim.window.0),
+                sim.duration,
+                Duration(sim.duration.0.div_ceil(MAX_WINDOWS)),
+                Duration(round_up_to_nice(sim.duration.0.div_ceil(200))),
+            ),
+        );
     }
     if sim.max_in_flight == 0 {
         c.err(&["sim", "max_in_flight"], "must be at least 1");
@@ -294,6 +306,23 @@ pub(crate) fn check(spec: &ModelSpec) -> Result<BTreeMap<DistAt, crate::dist::Di
     if c.errors.is_empty() { Ok(c.dists) } else { Err(c.errors) }
 }
 
+/// The most time-series windows a run keeps: each holds a latency
+/// histogram while it is open and a row of `timeseries.csv` after.
+pub const MAX_WINDOWS: u64 = 20_000;
+
+/// The smallest 1, 2 or 5 times a power of ten nanoseconds at or above `ns`.
+fn round_up_to_nice(ns: u64) -> u64 {
+    let mut scale = 1u64;
+    loop {
+        for step in [1, 2, 5] {
+            if step * scale >= ns {
+                return step * scale;
+            }
+        }
+        scale = scale.saturating_mul(10);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,6 +357,23 @@ mod tests {
         let errs = check(&m).unwrap_err();
         let paths: Vec<String> = errs.iter().map(|e| e.path_string()).collect();
         assert_eq!(paths, ["client.web.rate", "service.app.workers"]);
+    }
+
+    #[test]
+    fn the_window_count_is_bounded_with_a_suggested_window() {
+        let mut m = model();
+        m.sim.duration = Duration::from_secs(5);
+        m.sim.window = Duration(10_000); // 10 us: 500,000 windows
+        let errs = check(&m).unwrap_err();
+        assert_eq!(errs[0].path_string(), "sim.window");
+        assert!(errs[0].message.contains("gives 500000 windows"), "{}", errs[0].message);
+        assert!(errs[0].message.contains("at least 250us, such as `window = \"50ms\"`"), "{}", errs[0].message);
+        m.sim.window = Duration(250_000); // exactly 20,000 windows
+        assert!(check(&m).is_ok());
+        assert_eq!(
+            (round_up_to_nice(1), round_up_to_nice(3), round_up_to_nice(6), round_up_to_nice(11)),
+            (1, 5, 10, 20)
+        );
     }
 
     #[test]

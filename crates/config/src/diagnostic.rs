@@ -104,6 +104,93 @@ pub fn locate(origin: &str, text: &str, span: std::ops::Range<usize>) -> Locatio
     }
 }
 
+/// Reads a TOML file (`what` is "model" or "experiment"). A file that is
+/// not UTF-8 text is reported at its first bad byte, by offset, line and
+/// column.
+pub(crate) fn read_text(path: &std::path::Path, what: &str) -> Result<String, Diagnostic> {
+    let bytes =
+        std::fs::read(path).map_err(|e| Diagnostic::new(format!("cannot read {what} `{}`: {e}", path.display())))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        // The text before the bad byte is valid: it gives the line and column.
+        let before = String::from_utf8_lossy(&bytes[..at]);
+        let mut location = locate(&path.display().to_string(), &before, at..at);
+        // Binary bytes would drive the terminal: show them as dots.
+        location.line_text =
+            location.line_text.chars().map(|c| if c.is_control() && c != '\t' { '.' } else { c }).collect();
+        Diagnostic {
+            message: format!(
+                "{what} `{}` is not UTF-8 text: byte {at} (0x{:02x}) is not valid UTF-8",
+                path.display(),
+                bytes[at]
+            ),
+            location: Some(location),
+            help: Some(format!("a {what} is a TOML text file; is this the file you meant?")),
+        }
+    })
+}
+
+/// A deserialisation error as a diagnostic: serde's Rust type names
+/// ("invalid type: string \"900\", expected f64") said in the model's
+/// words, naming the key from the located line, with a suggestion.
+pub(crate) fn from_serde(message: &str, location: Option<Location>) -> Diagnostic {
+    let key = location.as_ref().and_then(|l| l.line_text.split_once('=')).map(|(k, _)| {
+        // The last part of a dotted key or of a `--set` path.
+        k.trim().rsplit('.').next().unwrap_or_default().trim_matches('"')
+    });
+    match in_plain_words(message, key) {
+        Some((message, help)) => Diagnostic { message, location, help },
+        None => Diagnostic { message: message.to_string(), help: suggestion(message), location },
+    }
+}
+
+/// "invalid type: FOUND, expected TYPE" and "invalid value: ..." in words.
+fn in_plain_words(message: &str, key: Option<&str>) -> Option<(String, Option<String>)> {
+    let rest = message.strip_prefix("invalid type: ").or_else(|| message.strip_prefix("invalid value: "))?;
+    let (found, expected) = rest.rsplit_once(", expected ")?;
+    let wanted = match (key, expected) {
+        (Some("rate"), "f64") => "a number of requests per second, such as 900.0",
+        (Some("replicas" | "workers" | "shards" | "replications" | "choices" | "min" | "max"), _)
+            if expected.starts_with('u') =>
+        {
+            "a whole number ≥ 1"
+        }
+        (_, "f64" | "f32") => "a number",
+        (_, "u8" | "u16" | "u32" | "u64" | "usize") => "a whole number ≥ 0",
+        (_, "i8" | "i16" | "i32" | "i64" | "isize") => "a whole number",
+        (_, "a boolean" | "bool") => "true or false",
+        (_, "a string") => "text in quotes",
+        (_, "a sequence") => "an array, such as [1, 2]",
+        (_, other) => other,
+    };
+    let literal = |prefix: &str| found.strip_prefix(prefix).map(|v| v.trim_matches('`'));
+    let shown = if let Some(text) = found.strip_prefix("string ") {
+        format!("the text {text}")
+    } else if let Some(v) = literal("integer ").or_else(|| literal("floating point ")).or_else(|| literal("boolean ")) {
+        v.to_string()
+    } else {
+        match found {
+            "map" => "a table".to_string(),
+            "sequence" => "an array".to_string(),
+            other => other.to_string(),
+        }
+    };
+    let subject = key.map_or("expected".to_string(), |k| format!("`{k}` expects"));
+    let message = format!("{subject} {wanted}, found {shown}");
+    // "900" for a number: the quotes are the mistake.
+    let unquoted = found.strip_prefix("string \"").and_then(|t| t.strip_suffix('"'));
+    let help = match (unquoted, expected) {
+        (Some(t), "f64" | "f32" | "u8" | "u16" | "u32" | "u64" | "usize" | "i64" | "i32")
+            if t.trim().parse::<f64>().is_ok() =>
+        {
+            Some(format!("write the number without quotes: `{} = {t}`", key.unwrap_or("key")))
+        }
+        _ => None,
+    };
+    Some((message, help))
+}
+
 /// For "unknown field `x`, expected one of `a`, `b`" and the like.
 pub(crate) fn suggestion(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("unknown variant `"))?;
@@ -132,6 +219,24 @@ mod tests {
         assert!(shown.contains("--> m.toml:2:1"), "{shown}");
         assert!(shown.contains("2 | bad = 2\n  | ^^^"), "{shown}");
         assert!(shown.contains("help: did you mean `bar`?"), "{shown}");
+    }
+
+    #[test]
+    fn serde_type_names_become_the_model_words() {
+        let said = |m: &str, key: Option<&str>| in_plain_words(m, key).unwrap();
+        let (m, help) = said("invalid type: string \"900\", expected f64", Some("rate"));
+        assert_eq!(m, "`rate` expects a number of requests per second, such as 900.0, found the text \"900\"");
+        assert_eq!(help.as_deref(), Some("write the number without quotes: `rate = 900`"));
+        assert_eq!(
+            said("invalid value: integer `-1`, expected u32", Some("replicas")).0,
+            "`replicas` expects a whole number ≥ 1, found -1"
+        );
+        assert_eq!(
+            said("invalid type: map, expected u32", Some("capacity")).0,
+            "`capacity` expects a whole number ≥ 0, found a table"
+        );
+        assert_eq!(said("invalid type: integer `3`, expected a boolean", None).0, "expected true or false, found 3");
+        assert!(in_plain_words("unknown field `rat`", None).is_none());
     }
 
     #[test]

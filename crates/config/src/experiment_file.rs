@@ -190,12 +190,23 @@ impl Reader<'_> {
     }
 }
 
+/// "at sweep point #2 (...)", "at sweep points #0 (...), #3 (...)" or
+/// "at every sweep point (16)": where in a sweep an error occurs.
+fn where_in_sweep(points: &[String], total: usize) -> String {
+    const SHOWN: usize = 3;
+    match points.len() {
+        n if n == total && n > 1 => format!("at every sweep point ({n})"),
+        1 => format!("at sweep point {}", points[0]),
+        n if n <= SHOWN => format!("at sweep points {}", points.join(", ")),
+        n => format!("at sweep points {} and {} more", points[..SHOWN].join(", "), n - SHOWN),
+    }
+}
+
 impl Experiment {
     /// Reads an experiment file and the model it names, and checks every
     /// point of the sweep.
     pub fn read(path: &Path) -> Result<Experiment, Diagnostics> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Diagnostic::new(format!("cannot read experiment `{}`: {e}", path.display())))?;
+        let text = crate::diagnostic::read_text(path, "experiment")?;
         Self::parse(path, &text, ModelFile::read)
     }
 
@@ -208,11 +219,8 @@ impl Experiment {
     ) -> Result<Experiment, Diagnostics> {
         let origin = path.display().to_string();
         let r = Reader { origin: &origin, text };
-        let raw: RawExperiment = toml::from_str(text).map_err(|e| {
-            let message = e.message().trim().to_string();
-            let help = crate::diagnostic::suggestion(&message);
-            Diagnostic { message, location: e.span().map(|s| r.at(s)), help }
-        })?;
+        let raw: RawExperiment = toml::from_str(text)
+            .map_err(|e| crate::diagnostic::from_serde(e.message().trim(), e.span().map(|s| r.at(s))))?;
 
         let model_path = path.parent().unwrap_or(Path::new(".")).join(raw.model.get_ref());
         let model = read_model(&model_path).map_err(|mut d| {
@@ -420,29 +428,41 @@ impl Experiment {
     pub fn plan(&self) -> Result<Plan, Diagnostics> {
         let axes: Vec<&str> = self.axes.iter().map(|a| a.path.as_str()).collect();
         let mut plan = Plan::sweep(&self.name, &self.model.name(), &axes);
-        let mut errors = Vec::new();
-        for p in self.points() {
+        // Each distinct error once, with the points where it occurs.
+        let mut errors: Vec<(Diagnostic, Vec<String>)> = Vec::new();
+        let points = self.points();
+        for p in &points {
             match self.model.load_checked(&p.overrides, check_stable) {
-                Ok(model) => plan.add_point(p.parameters, model),
+                Ok(model) => plan.add_point(p.parameters.clone(), model),
                 Err(d) => {
-                    for mut diag in d.0 {
-                        if !p.parameters.is_empty() {
-                            let at: Vec<String> = p.parameters.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-                            let note = format!("at sweep point #{} ({})", p.index, at.join(", "));
-                            diag.help = Some(match diag.help.take() {
-                                Some(h) => format!("{h}; {note}"),
-                                None => note,
-                            });
-                        }
-                        if !errors.contains(&diag) {
-                            errors.push(diag);
+                    let at: Vec<String> = p.parameters.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                    let point = format!("#{} ({})", p.index, at.join(", "));
+                    for diag in d.0 {
+                        match errors.iter_mut().find(|(e, _)| *e == diag) {
+                            Some((_, at)) => at.push(point.clone()),
+                            None => errors.push((diag, vec![point.clone()])),
                         }
                     }
                 }
             }
         }
         if !errors.is_empty() {
-            return Err(Diagnostics(errors));
+            let swept = !self.axes.is_empty();
+            return Err(Diagnostics(
+                errors
+                    .into_iter()
+                    .map(|(mut diag, at)| {
+                        if swept {
+                            let note = where_in_sweep(&at, points.len());
+                            diag.help = Some(match diag.help.take() {
+                                Some(h) => format!("{h}; {note}"),
+                                None => note,
+                            });
+                        }
+                        diag
+                    })
+                    .collect(),
+            ));
         }
         plan.slos = self.slos.clone();
         plan.precision = self.precision.clone();

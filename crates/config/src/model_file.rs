@@ -96,8 +96,7 @@ impl VirtualSource<'_> {
 impl ModelFile {
     /// Reads a model from disk.
     pub fn read(path: &Path) -> Result<Self, Diagnostics> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Diagnostic::new(format!("cannot read model `{}`: {e}", path.display())))?;
+        let text = crate::diagnostic::read_text(path, "model")?;
         Ok(Self { path: path.to_path_buf(), origin: path.display().to_string(), text, data: Default::default() })
     }
 
@@ -170,6 +169,7 @@ impl ModelFile {
             cache: &self.data,
         };
         crate::data_file::resolve::resolve(&mut spec, pending, &place)?;
+        start_autoscaled_fleets_at_min(&mut spec, tree.get_ref());
         validate_then(&spec, check)
             .map_err(|errors| Diagnostics(errors.iter().map(|e| spec_diagnostic(&source, tree.get_ref(), e)).collect()))
     }
@@ -301,11 +301,40 @@ fn shift(v: Spanned<DeValue<'_>>, offset: usize) -> Spanned<DeValue<'_>> {
 /// names an unknown field or variant.
 fn toml_diagnostic(source: &VirtualSource<'_>, e: &toml::de::Error) -> Diagnostics {
     let message = e.message().trim().to_string();
-    let help = crate::diagnostic::suggestion(&message);
-    Diagnostic { message, location: e.span().map(|s| source.locate(s)), help }.into()
+    // Keys only an experiment has: say so, rather than only "unknown field".
+    let experiment_key = ["model", "sweep", "slo", "run", "precision", "observed"]
+        .iter()
+        .any(|k| message.starts_with(&format!("unknown field `{k}`")));
+    let mut d = crate::diagnostic::from_serde(&message, e.span().map(|s| source.locate(s)));
+    if experiment_key {
+        d.help = Some(format!(
+            "`{}` looks like an experiment file (it names a model and what to vary): run it with `tailsim sweep {}`",
+            source.file.origin, source.file.origin
+        ));
+    }
+    d.into()
 }
 
-/// Locates a semantic error by its path in the tree.
+/// A service with `autoscale` and no `replicas` starts at `autoscale.min`
+/// (otherwise `replicas` would default to 1, a size the user never wrote,
+/// and could lie outside the autoscaler's range).
+fn start_autoscaled_fleets_at_min(spec: &mut ModelSpec, root: &DeTable<'_>) {
+    let written = |name: &str| match root.get("service").map(|v| v.get_ref()) {
+        Some(DeValue::Table(services)) => match services.get(name).map(|v| v.get_ref()) {
+            Some(DeValue::Table(service)) => service.contains_key("replicas"),
+            _ => false,
+        },
+        _ => false,
+    };
+    for (name, service) in spec.service.iter_mut() {
+        if let Some(a) = &service.autoscale
+            && !written(name)
+        {
+            service.replicas = a.min;
+        }
+    }
+}
+
 /// Splits "message; did you mean `x`?" into the message and the hint.
 fn split_hint(message: &str) -> (String, Option<String>) {
     match message.split_once("; did you mean ") {

@@ -242,18 +242,41 @@ pub struct RunOutcome {
 
 /// Runs `model` until the stop rule fires or events run out.
 pub fn run<M: Model>(model: &mut M, sched: &mut Scheduler<M::Event>, stop: StopRule) -> RunOutcome {
+    run_reporting(model, sched, stop, u64::MAX, |_, _| {})
+}
+
+/// Like [`run`], and calls `checkpoint(now, events)` after every `every`
+/// events, for a progress display. The checkpoints are folded into the
+/// event budget, so the loop over events is the same as [`run`]'s: no
+/// per-event cost. A checkpoint cannot change the run.
+pub fn run_reporting<M: Model>(
+    model: &mut M,
+    sched: &mut Scheduler<M::Event>,
+    stop: StopRule,
+    every: u64,
+    mut checkpoint: impl FnMut(Time, u64),
+) -> RunOutcome {
     let budget = stop.max_events.unwrap_or(u64::MAX);
+    let every = every.max(1);
     let mut events = 0u64;
-    let reason = loop {
-        if events >= budget {
-            break StopReason::EventBudget;
-        }
-        let Some(event) = sched.pop_until(stop.until) else {
-            break if sched.now() == stop.until { StopReason::Duration } else { StopReason::Exhausted };
+    let reason = 'run: loop {
+        let pause = budget.min(events.saturating_add(every));
+        let reason = loop {
+            if events >= pause {
+                break None;
+            }
+            let Some(event) = sched.pop_until(stop.until) else {
+                break Some(if sched.now() == stop.until { StopReason::Duration } else { StopReason::Exhausted });
+            };
+            events += 1;
+            if model.handle(event, sched).is_break() {
+                break Some(StopReason::Model);
+            }
         };
-        events += 1;
-        if model.handle(event, sched).is_break() {
-            break StopReason::Model;
+        match reason {
+            Some(reason) => break 'run reason,
+            None if events >= budget => break 'run StopReason::EventBudget,
+            None => checkpoint(sched.now(), events),
         }
     };
     RunOutcome { reason, events, end: sched.now() }
@@ -354,6 +377,24 @@ mod tests {
         let out = run(&mut m, &mut s, StopRule::until(1_000));
         assert_eq!(out.reason, StopReason::Model);
         assert_eq!(out.events, 3);
+    }
+
+    #[test]
+    fn checkpoints_come_every_n_events_and_change_nothing() {
+        let mut plain = Counter { seen: vec![], stop_at: None };
+        let mut s = Scheduler::new();
+        s.schedule(0, ());
+        let expected = run(&mut plain, &mut s, StopRule::until(95).with_event_budget(8));
+
+        let mut m = Counter { seen: vec![], stop_at: None };
+        let mut s = Scheduler::new();
+        s.schedule(0, ());
+        let mut calls = Vec::new();
+        let out =
+            run_reporting(&mut m, &mut s, StopRule::until(95).with_event_budget(8), 3, |now, n| calls.push((now, n)));
+        assert_eq!(out, expected);
+        assert_eq!(m.seen, plain.seen);
+        assert_eq!(calls, vec![(20, 3), (50, 6)], "no checkpoint at the budget itself");
     }
 
     #[test]

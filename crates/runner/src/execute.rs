@@ -12,12 +12,18 @@ use tailsim_engine::time::Time;
 
 use crate::warmup::mser5;
 
-/// Reports progress; implemented by the CLI's progress bar.
+/// Reports progress; implemented by the CLI's progress bar. Work is
+/// counted in replications, and a running replication reports its
+/// progress in thousandths of its simulated duration.
 pub trait Progress: Sync {
     /// More replications are planned (a precision rule asked for them).
     fn add_work(&self, _replications: u64) {}
-    /// One replication finished, having handled `events` events.
-    fn replication_done(&self, events: u64);
+    /// A running replication advanced by `thousandths` of its duration
+    /// and handled `events` more events. The thousandths of one
+    /// replication add up to 1000 by the time it finishes.
+    fn advanced(&self, _thousandths: u64, _events: u64) {}
+    /// One replication finished.
+    fn replication_done(&self) {}
     /// A point finished (or was found finished when resuming).
     fn point_done(&self) {}
 }
@@ -25,8 +31,26 @@ pub trait Progress: Sync {
 /// Reports nothing.
 pub struct Silent;
 
-impl Progress for Silent {
-    fn replication_done(&self, _: u64) {}
+impl Progress for Silent {}
+
+/// Events between two progress reports of a running replication: a few
+/// hundredths of a second of simulation, so a bar moves smoothly and the
+/// reports cost nothing measurable.
+const REPORT_EVERY: u64 = 1 << 16;
+
+/// Runs one replication, reporting its progress.
+fn run_one(sim: Simulation, duration: Time, progress: &dyn Progress) -> RunResult {
+    let duration = duration.max(1) as u128;
+    let (mut shown, mut events) = (0u64, 0u64);
+    let result = sim.run_reporting(REPORT_EVERY, |now| {
+        let reached = ((now as u128 * 1000 / duration) as u64).min(1000);
+        progress.advanced(reached - shown.min(reached), REPORT_EVERY);
+        shown = shown.max(reached);
+        events += REPORT_EVERY;
+    });
+    progress.advanced(1000 - shown, result.events.saturating_sub(events));
+    progress.replication_done();
+    result
 }
 
 /// The seed of replication `rep` of point `point`.
@@ -90,9 +114,7 @@ pub fn run_replications(
     reps.into_par_iter()
         .map(|rep| {
             let sim = Simulation::new(model, replication_seed(seed, point, rep)).with_warmup(warmup);
-            let result = sim.run();
-            progress.replication_done(result.events);
-            result
+            run_one(sim, model.spec().sim.duration.0, progress)
         })
         .collect()
 }

@@ -109,13 +109,12 @@ fn client_file(spec: &mut ModelSpec, p: Pending<'_>, at: &Place<'_>) -> Result<(
     };
     let named = (at.locate)(file_span.clone().unwrap_or(table_span.clone()));
     let deser_error = |e: toml::de::Error| {
-        let message = e.message().trim().to_string();
-        let help = crate::diagnostic::suggestion(&message);
-        Diagnostic {
-            message: format!("`{field}`: {message}"),
-            location: Some((at.locate)(e.span().unwrap_or(table_span.clone()))),
-            help,
-        }
+        let mut d = crate::diagnostic::from_serde(
+            e.message().trim(),
+            Some((at.locate)(e.span().unwrap_or(table_span.clone()))),
+        );
+        d.message = format!("`{field}`: {}", d.message);
+        d
     };
     let client = spec.client.get_mut(&p.client).expect("the client was deserialised from the same tree");
     match p.field {

@@ -255,6 +255,12 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Summary, RunError> {
             write_atomic(&dest, bytes).map_err(|e| io_error("writing", &dest, e))?;
         }
     }
+    // Merged into one of the shard directories: it holds the whole sweep
+    // now, so its record of being one shard goes.
+    let stale = out.join("shard.json");
+    if stale.exists() {
+        std::fs::remove_file(&stale).map_err(|e| io_error("removing", &stale, e))?;
+    }
     finalize(out)
 }
 
