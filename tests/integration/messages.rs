@@ -89,3 +89,15 @@ fn every_capacity_option_has_help() {
         assert!(line.split("  ").filter(|p| !p.trim().is_empty()).count() >= 2, "an option without help: {line}");
     }
 }
+
+#[test]
+fn a_peak_rate_that_overflows_is_an_error() {
+    let err = failure(&[
+        "check",
+        "models/mm1.toml",
+        "--set",
+        "client.web.spike={ at = \"10s\", duration = \"1s\", factor = 1e308 }",
+    ]);
+    assert!(err.contains("`client.web`: its peak rate overflows (inf req/s"), "{err}");
+    assert!(!err.contains("NaN"), "{err}");
+}

@@ -257,3 +257,24 @@ fn lifo_keeps_the_mean_and_stretches_the_tail() {
     let (l, lh) = ci99(&per_run(&lifo, p999));
     assert!(l - lh > f + fh, "LIFO p99.9 {l:.1} ± {lh:.1} vs FIFO {f:.1} ± {fh:.1}");
 }
+
+#[test]
+fn a_rate_shape_costs_work_only_where_it_is_in_force() {
+    // Thinning is against the bound of the segment in force, not the
+    // overall peak: a millionfold spike after the run ends adds no events,
+    // and one inside the run costs in proportion to its own arrivals.
+    let base = "[sim]\nduration = \"10s\"\nwarmup = \"0s\"\n[client.web]\ntarget = \"app\"\nrate = 100.0\n\
+                [service.app]\nworkers = 4\nservice_time = { dist = \"exponential\", mean = \"1ms\" }\n";
+    let events = |extra: &str| {
+        let spec = model(&format!("{base}{extra}"));
+        tailsim_components::sim::run(&spec, 7).unwrap().events
+    };
+    let plain = events("");
+    let late = events("[client.web.spike]\nat = \"20s\"\nduration = \"5s\"\nfactor = 1000000.0\n");
+    assert!(late as f64 <= 1.05 * plain as f64, "a spike after the run: {late} events against {plain}");
+    // A tenfold spike over 1 s of 10 adds about 9 s worth of arrivals:
+    // 1.9x the events, not the 10x that thinning against the peak costs.
+    let inside = events("[client.web.spike]\nat = \"4s\"\nduration = \"1s\"\nfactor = 10.0\n");
+    let ratio = inside as f64 / plain as f64;
+    assert!((1.6..2.3).contains(&ratio), "a spike inside the run: {inside} events against {plain} ({ratio:.2}x)");
+}

@@ -78,6 +78,35 @@ impl RateProfile {
         self.max
     }
 
+    /// An upper bound of `rate_at` over `[t, end)`, and `end`: the next
+    /// step, ramp point or spike edge after `t` (`Time::MAX` when there is
+    /// none). Thinning against this bound instead of the overall peak
+    /// makes candidates cost in proportion to the rate in force, so a
+    /// spike that never comes (or comes after the run) costs nothing.
+    pub fn segment_bound(&self, t: Time) -> (f64, Time) {
+        let end = self.next_change_after(t).unwrap_or(Time::MAX);
+        let i = self.points.partition_point(|p| p.0 <= t).max(1) - 1;
+        let (t0, r0) = (self.points[i].0, self.points[i].1);
+        let mut bound = r0;
+        if let Some(next) = self.points.get(i + 1)
+            && next.2
+        {
+            // A ramp is linear on [t, end], which lies inside [t0, next.0]:
+            // its largest value is at one end.
+            let at = |x: Time| r0 + (next.1 - r0) * ((x - t0) as f64 / (next.0 - t0) as f64);
+            bound = at(t).max(at(end.min(next.0)));
+        }
+        if let Some((from, to, factor)) = self.spike
+            && (from..to).contains(&t)
+        {
+            bound *= factor;
+        }
+        if let Some((_, _, mid, half)) = self.diurnal {
+            bound *= mid + half;
+        }
+        (bound, end)
+    }
+
     pub fn is_constant(&self) -> bool {
         self.constant
     }
@@ -256,6 +285,28 @@ mod tests {
         assert_eq!(p.rate_at(35 * SECOND), 400.0);
         assert_eq!(p.max(), 4000.0);
         assert_eq!(p.next_change_after(21 * SECOND), Some(30 * SECOND));
+    }
+
+    #[test]
+    fn segment_bounds_cover_the_rate_until_the_next_change() {
+        let mut c = ClientSpec::poisson("app", 100.0);
+        c.schedule =
+            vec![RatePoint { at: s(10), rate: 300.0, ramp: true }, RatePoint { at: s(20), rate: 50.0, ramp: false }];
+        c.spike = Some(SpikeSpec { at: s(15), duration: s(2), factor: 10.0 });
+        let p = RateProfile::new(&c);
+        let cases = [(0, 300.0, 10), (12, 300.0, 15), (15, 3000.0, 17), (17, 300.0, 20), (25, 50.0, u64::MAX)];
+        for (at, bound, end) in cases {
+            let t = s(at).0;
+            let (b, e) = p.segment_bound(t);
+            assert!((b - bound).abs() < 1e-9, "bound at {at} s: {b}");
+            assert_eq!(e, if end == u64::MAX { Time::MAX } else { s(end).0 }, "end at {at} s");
+            // The bound holds over the whole segment.
+            for k in 0..100 {
+                let x = t + (e.min(s(40).0) - t) / 100 * k;
+                assert!(p.rate_at(x) <= b + 1e-9, "rate {} at {x} above bound {b}", p.rate_at(x));
+            }
+        }
+        assert_eq!(p.max(), 3000.0, "the overall peak is the largest bound");
     }
 
     #[test]

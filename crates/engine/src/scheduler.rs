@@ -259,24 +259,23 @@ pub fn run_reporting<M: Model>(
     let budget = stop.max_events.unwrap_or(u64::MAX);
     let every = every.max(1);
     let mut events = 0u64;
-    let reason = 'run: loop {
-        let pause = budget.min(events.saturating_add(every));
-        let reason = loop {
-            if events >= pause {
-                break None;
+    // One loop, one comparison per event: `pause` is the next checkpoint
+    // or the budget, whichever comes first.
+    let mut pause = budget.min(every);
+    let reason = loop {
+        if events >= pause {
+            if events >= budget {
+                break StopReason::EventBudget;
             }
-            let Some(event) = sched.pop_until(stop.until) else {
-                break Some(if sched.now() == stop.until { StopReason::Duration } else { StopReason::Exhausted });
-            };
-            events += 1;
-            if model.handle(event, sched).is_break() {
-                break Some(StopReason::Model);
-            }
+            checkpoint(sched.now(), events);
+            pause = budget.min(events.saturating_add(every));
+        }
+        let Some(event) = sched.pop_until(stop.until) else {
+            break if sched.now() == stop.until { StopReason::Duration } else { StopReason::Exhausted };
         };
-        match reason {
-            Some(reason) => break 'run reason,
-            None if events >= budget => break 'run StopReason::EventBudget,
-            None => checkpoint(sched.now(), events),
+        events += 1;
+        if model.handle(event, sched).is_break() {
+            break StopReason::Model;
         }
     };
     RunOutcome { reason, events, end: sched.now() }

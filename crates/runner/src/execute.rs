@@ -42,7 +42,7 @@ const REPORT_EVERY: u64 = 1 << 16;
 fn run_one(sim: Simulation, duration: Time, progress: &dyn Progress) -> RunResult {
     let duration = duration.max(1) as u128;
     let (mut shown, mut events) = (0u64, 0u64);
-    let result = sim.run_reporting(REPORT_EVERY, |now| {
+    let result = sim.run_reporting(REPORT_EVERY, &mut |now| {
         let reached = ((now as u128 * 1000 / duration) as u64).min(1000);
         progress.advanced(reached - shown.min(reached), REPORT_EVERY);
         shown = shown.max(reached);

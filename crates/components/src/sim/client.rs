@@ -23,7 +23,8 @@ use crate::traffic::{KeySampler, RateProfile};
 /// Events of clients.
 #[derive(Copy, Clone, Debug)]
 pub enum ClientEvent {
-    /// An open-loop client's next candidate arrival (stale if the epoch moved).
+    /// An open-loop client's next candidate arrival (stale if the epoch
+    /// moved), or the end of its thinning segment ([`Thinning`]).
     Arrival { client: ClientId, epoch: u32 },
     /// A closed-loop user finished thinking.
     UserSend { client: ClientId, user: u32 },
@@ -41,8 +42,19 @@ pub struct Modulation {
     pub state: usize,
 }
 
+/// Thinning of a varying Poisson rate: the segment in force, with its rate
+/// bound and end ([`RateProfile::segment_bound`]), and whether the client's
+/// pending arrival event is that end rather than a candidate. A client has
+/// one pending arrival event per epoch, so one flag describes it.
+#[derive(Clone, Debug)]
+pub struct Thinning {
+    bound: f64,
+    end: Time,
+    at_end: bool,
+}
+
 pub enum Loop {
-    Open { profile: RateProfile, arrival: ArrivalSpec, modulation: Option<Modulation>, epoch: u32 },
+    Open { profile: RateProfile, arrival: ArrivalSpec, modulation: Option<Modulation>, epoch: u32, thinning: Thinning },
     Closed { users: u32, think: Option<Dist> },
 }
 
@@ -101,7 +113,13 @@ impl Client {
                             state: 1,
                         })
                     });
-                Loop::Open { profile: RateProfile::new(spec), arrival: spec.arrival, modulation, epoch: 0 }
+                Loop::Open {
+                    profile: RateProfile::new(spec),
+                    arrival: spec.arrival,
+                    modulation,
+                    epoch: 0,
+                    thinning: Thinning { bound: 0.0, end: 0, at_end: false },
+                }
             }
         };
         Self {
@@ -134,20 +152,48 @@ impl Client {
         from_nanos_f64(e * mean)
     }
 
-    /// For open-loop clients: the delay to the next candidate arrival, or
+    /// For open-loop clients: the delay to the next event of its arrival
+    /// process (a candidate arrival, or the end of a thinning segment:
+    /// [`pending_is_candidate`](Self::pending_is_candidate) tells which);
     /// `None` when nothing is sent until the state or schedule changes.
+    ///
+    /// A varying Poisson rate is thinned against a bound that holds until
+    /// the profile's next change, not against its overall peak: the work
+    /// is in proportion to the rate in force, and a spike after the end of
+    /// the run costs nothing. Restarting the draw at a segment's end is
+    /// exact, because exponential gaps are memoryless.
     #[inline]
     pub fn next_gap(&mut self, now: Time) -> Option<Time> {
-        let Loop::Open { profile, arrival, modulation, .. } = &self.looping else { return None };
+        let Loop::Open { profile, arrival, modulation, thinning, .. } = &mut self.looping else { return None };
         let factor = modulation.as_ref().map_or(1.0, |m| m.factor[m.state]);
         match arrival {
-            ArrivalSpec::Poisson => {
+            ArrivalSpec::Poisson if profile.is_constant() => {
                 let rate = profile.max() * factor;
                 if rate <= 0.0 {
                     return None;
                 }
                 let mean = RateProfile::gap(rate);
                 Some(self.exp(mean))
+            }
+            ArrivalSpec::Poisson => {
+                if factor <= 0.0 {
+                    return None;
+                }
+                if now >= thinning.end {
+                    (thinning.bound, thinning.end) = profile.segment_bound(now);
+                }
+                let (bound, end) = (thinning.bound, thinning.end);
+                let to_end = (end != Time::MAX).then(|| end - now);
+                thinning.at_end = true;
+                if bound <= 0.0 {
+                    return to_end;
+                }
+                let gap = self.exp(RateProfile::gap(bound * factor));
+                let at_end = to_end.is_some_and(|left| gap >= left);
+                if let Loop::Open { thinning, .. } = &mut self.looping {
+                    thinning.at_end = at_end;
+                }
+                if at_end { to_end } else { Some(gap) }
             }
             ArrivalSpec::Constant => {
                 let rate = profile.rate_at(now) * factor;
@@ -160,13 +206,20 @@ impl Client {
         }
     }
 
+    /// Whether the pending arrival event is a candidate arrival, not the
+    /// end of a thinning segment.
+    #[inline]
+    pub fn pending_is_candidate(&self) -> bool {
+        !matches!(&self.looping, Loop::Open { thinning: Thinning { at_end: true, .. }, .. })
+    }
+
     /// For open-loop clients: whether a candidate arrival at `now` is kept
-    /// (thinning against the rate profile). Constant spacing is exact.
+    /// (thinning against the segment's bound). Constant spacing is exact.
     #[inline]
     pub fn accept(&mut self, now: Time) -> bool {
         match &self.looping {
-            Loop::Open { profile, arrival: ArrivalSpec::Poisson, .. } if !profile.is_constant() => {
-                let p = profile.rate_at(now) / profile.max();
+            Loop::Open { profile, arrival: ArrivalSpec::Poisson, thinning, .. } if !profile.is_constant() => {
+                let p = profile.rate_at(now) / thinning.bound;
                 unit(&mut self.rng) < p
             }
             Loop::Open { profile, arrival: ArrivalSpec::Constant, .. } => profile.rate_at(now) > 0.0,
@@ -260,10 +313,13 @@ impl World {
                 if epoch != c.epoch() {
                     return; // superseded by a state switch
                 }
+                // Thinning reads the segment this candidate was drawn in:
+                // decide before the next draw can move to a new segment.
+                let accepted = c.pending_is_candidate() && c.accept(now);
                 if let Some(gap) = c.next_gap(now) {
                     sched.schedule_in(gap, Event::Client(ClientEvent::Arrival { client, epoch }));
                 }
-                if c.accept(now) {
+                if accepted {
                     self.send_request(client, None, sched);
                 }
             }

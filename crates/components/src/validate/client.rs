@@ -73,6 +73,18 @@ impl Checker<'_> {
                 );
             }
         }
+        // Each factor can be finite while their product is not: a peak
+        // that overflows would make every rate test meaningless.
+        let peak = crate::traffic::RateProfile::new(c).max() * c.burst.as_ref().map_or(1.0, |b| b.factor.max(1.0));
+        if !peak.is_finite() {
+            self.err(
+                &["client", name],
+                format!(
+                    "its peak rate overflows ({peak} req/s: the rate or schedule, times the spike factor, the diurnal \
+                     peak and the burst factor); is a rate or factor written in the wrong unit?"
+                ),
+            );
+        }
         if c.burst.is_some() && c.on_off.is_some() {
             self.err(&at("on_off"), "a client has `burst` or `on_off`, not both");
         }
