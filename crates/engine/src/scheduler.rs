@@ -246,9 +246,9 @@ pub fn run<M: Model>(model: &mut M, sched: &mut Scheduler<M::Event>, stop: StopR
 }
 
 /// Like [`run`], and calls `checkpoint(now, events)` after every `every`
-/// events, for a progress display. The checkpoints are folded into the
-/// event budget, so the loop over events is the same as [`run`]'s: no
-/// per-event cost. A checkpoint cannot change the run.
+/// events, for a progress display. The next checkpoint and the event
+/// budget share one comparison per event, so checkpoints cost nothing
+/// between them. A checkpoint cannot change the run.
 pub fn run_reporting<M: Model>(
     model: &mut M,
     sched: &mut Scheduler<M::Event>,

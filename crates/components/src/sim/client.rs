@@ -184,12 +184,13 @@ impl Client {
                 }
                 let (bound, end) = (thinning.bound, thinning.end);
                 let to_end = (end != Time::MAX).then(|| end - now);
-                thinning.at_end = true;
                 if bound <= 0.0 {
+                    thinning.at_end = true;
                     return to_end;
                 }
                 let gap = self.exp(RateProfile::gap(bound * factor));
                 let at_end = to_end.is_some_and(|left| gap >= left);
+                // The draw borrowed the client: reach the thinning state again.
                 if let Loop::Open { thinning, .. } = &mut self.looping {
                     thinning.at_end = at_end;
                 }
