@@ -101,3 +101,26 @@ fn a_peak_rate_that_overflows_is_an_error() {
     assert!(err.contains("`client.web`: its peak rate overflows (inf req/s"), "{err}");
     assert!(!err.contains("NaN"), "{err}");
 }
+
+#[test]
+fn a_long_time_series_is_drawn_in_buckets() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = tailsim(&[
+        "run",
+        "models/mm1.toml",
+        "--set",
+        "sim.duration=1000s",
+        "--set",
+        "sim.window=100ms",
+        "--replications",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = read(&out.join("points/0/timeseries.csv"));
+    assert_eq!(csv.lines().count(), 9_801, "the CSV keeps every measured window (980 s after warm-up)");
+    let svg = read(&out.join("points/0/timeseries.svg"));
+    assert!(svg.contains("buckets of 23 windows"), "9,800 windows in buckets of 23 (at most 430 drawn)");
+}

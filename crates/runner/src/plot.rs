@@ -39,6 +39,10 @@ pub const PANEL_HEIGHT: u32 = 300;
 /// The percentile plot shows at most this many points' spectra.
 pub const MAX_SPECTRA: usize = 10;
 
+/// The most windows `timeseries.svg` draws (two pixels each at
+/// [`WIDTH`]); longer series are drawn in buckets ([`downsample`]).
+pub const DRAWN_WINDOWS: usize = WIDTH as usize / 2;
+
 /// Writes every plot for `summary` into `dir`.
 pub fn write_plots(dir: &Path, summary: &Summary, histograms: &[LatencyHistogram]) -> io::Result<()> {
     if let Some(c) = latency_chart(summary) {
@@ -50,7 +54,15 @@ pub fn write_plots(dir: &Path, summary: &Summary, histograms: &[LatencyHistogram
         render(&spectrum_chart(summary, histograms, &picks), WIDTH, HEIGHT).as_bytes(),
     )?;
     for p in &summary.points {
-        let svg = render_panels(&timeseries_charts(p, &p.series), WIDTH, PANEL_HEIGHT);
+        // Many windows would draw as a solid band: at most two pixels each.
+        let (rows, k) = downsample(&p.series, DRAWN_WINDOWS);
+        let mut charts = timeseries_charts(p, &rows);
+        if k > 1
+            && let Some(first) = charts.first_mut()
+        {
+            first.title.push_str(&format!(" · buckets of {k} windows: means, p99 the worst"));
+        }
+        let svg = render_panels(&charts, WIDTH, PANEL_HEIGHT);
         write_atomic(&dir.join("points").join(p.index.to_string()).join("timeseries.svg"), svg.as_bytes())?;
     }
     Ok(())
