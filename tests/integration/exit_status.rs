@@ -132,6 +132,12 @@ fn sweep_check_and_the_other_commands_use_the_table() {
     assert_status(IO, &["graph", "nowhere.toml"]);
     assert_status(SUCCESS, &["plot", s(&out)]);
     assert_status(IO, &["plot", s(&dir.path().join("nothing-here"))]);
+    // An interrupted sweep (a point missing): plot refuses and writes nothing.
+    let svg = std::fs::read(out.join("latency.svg")).unwrap();
+    std::fs::remove_file(out.join("points/1/point.json")).unwrap();
+    let err = assert_status(IO, &["plot", s(&out)]);
+    assert!(err.contains("is missing point 1") && err.contains("--resume"), "{err}");
+    assert_eq!(std::fs::read(out.join("latency.svg")).unwrap(), svg, "nothing rewritten");
     assert_status(IO, &["report", s(&dir.path().join("nothing-here"))]);
     assert_status(IO, &["merge", s(&dir.path().join("nothing-here")), "--out", s(&dir.path().join("m"))]);
     assert_status(SUCCESS, &["--version"]);
