@@ -85,7 +85,10 @@ fn run_uses_the_table() {
             s(&out),
         ],
     );
+    // The in-flight guard, set below the queue the model builds, stops a
+    // run the static check cannot see running away (a burst, say).
     assert!(err.contains("ran away"), "{err}");
+    assert!(err.contains("max_in_flight"), "{err}");
     let err = assert_status(IO, &["run", "models/no_such_model.toml"]);
     assert!(err.contains("cannot read model `models/no_such_model.toml`"), "{err}");
     let file = dir.path().join("a-file");
