@@ -212,7 +212,8 @@ pub struct SweepArgs {
     /// JOB_COMPLETION_INDEX (Slurm's SLURM_ARRAY_TASK_COUNT is used if set).
     #[arg(long, value_name = "N")]
     pub shards: Option<u32>,
-    /// Keep points an interrupted run already finished in the output directory.
+    /// Keep the points and replications an interrupted run of the same
+    /// sweep already finished in the output directory.
     #[arg(long)]
     pub resume: bool,
     /// Override a model field at every point, such as `sim.duration=10s`.
@@ -253,6 +254,10 @@ pub struct RunArgs {
     /// Results directory [default: results/<model name>].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Keep the replications an interrupted run of the same model already
+    /// finished in the output directory.
+    #[arg(long)]
+    pub resume: bool,
     /// Worker threads [default: all cores].
     #[arg(long)]
     pub jobs: Option<usize>,

@@ -67,6 +67,17 @@ pub fn command_line(
     argv
 }
 
+/// The `tailsim` arguments that resume an interrupted run or sweep: the
+/// same command, with the file as typed, the output directory and
+/// `--resume`.
+pub fn resume_line(command: &[String], file: &Path, extra: &[String], out: &Path) -> Vec<String> {
+    let mut argv = command.to_vec();
+    argv[1] = file.to_string_lossy().into_owned();
+    argv.extend(extra.iter().cloned());
+    argv.extend(["--out".to_string(), out.to_string_lossy().into_owned(), "--resume".to_string()]);
+    argv
+}
+
 /// Sizes the global thread pool; `None` keeps rayon's default (all cores).
 pub fn set_jobs(jobs: Option<usize>) -> anyhow::Result<()> {
     if let Some(n) = jobs {

@@ -22,6 +22,9 @@ pub const STOPPED: u8 = 4;
 /// A file or directory could not be read or written, or a results
 /// directory is incomplete or belongs to another sweep.
 pub const IO: u8 = 5;
+/// Ctrl-C stopped a `run` or `sweep` (128 + SIGINT, as shells report it).
+/// What had finished is kept; the message gives the command to resume.
+pub const INTERRUPTED: u8 = 130;
 
 /// A failure to read or write a file, named by the command itself.
 #[derive(Debug)]

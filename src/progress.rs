@@ -38,6 +38,11 @@ impl Bar {
         }
     }
 
+    /// The bar itself, to clear from another thread (on Ctrl-C).
+    pub fn handle(&self) -> ProgressBar {
+        self.bar.clone()
+    }
+
     /// Shows points done alongside replications (for a sweep of several).
     pub fn set_points(&self, total: u64) {
         self.points_total.store(total, Relaxed);

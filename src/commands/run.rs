@@ -18,17 +18,25 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         plan.set_replications(r).map_err(|e| anyhow::anyhow!("--replications: {e}"))?;
     }
     plan.command = super::command_line("run", &args.model, &args.set, args.seed, args.replications);
-    let default_out = std::path::Path::new("results").join(&plan.model_name);
-    super::output_dir(args.out.as_deref().unwrap_or(&default_out))?;
+    let out = args.out.clone().unwrap_or_else(|| std::path::Path::new("results").join(&plan.model_name));
+    super::output_dir(&out)?;
     let bar = Bar::start();
+    crate::interrupt::on_ctrl_c(bar.handle(), out.clone(), super::resume_line(&plan.command, &args.model, &[], &out))?;
     let started = std::time::Instant::now();
-    let report = run_model(RunRequest { plan: &plan, out: args.out }, &bar);
+    let report = run_model(RunRequest { plan: &plan, out: Some(out), resume: args.resume }, &bar);
     bar.finish();
     let report = report?;
     print!("{}", report.table);
     let wall = started.elapsed().as_secs_f64();
+    let kept = if report.point_kept {
+        "; every replication kept from the earlier run".to_string()
+    } else if report.replications_kept > 0 {
+        format!("; {} replication(s) kept from the earlier run", report.replications_kept)
+    } else {
+        String::new()
+    };
     eprintln!(
-        "\nwrote {} ({} events in {:.2} s, {:.1}M events/s)",
+        "\nwrote {} ({} events in {:.2} s, {:.1}M events/s{kept})",
         report.out.display(),
         report.events,
         wall,

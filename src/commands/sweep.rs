@@ -55,13 +55,23 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
     super::output_dir(&out)?;
     let bar = Bar::start();
     bar.set_points(plan.points.len() as u64);
+    let shard_args = shard.map(|s| vec!["--shard".to_string(), s.to_string()]).unwrap_or_default();
+    crate::interrupt::on_ctrl_c(
+        bar.handle(),
+        out.clone(),
+        super::resume_line(&plan.command, &args.experiment, &shard_args, &out),
+    )?;
     let started = std::time::Instant::now();
     let outcome = sweep(SweepRequest { plan: &plan, out: out.clone(), shard, resume: args.resume }, &bar);
     bar.finish();
     let outcome = outcome?;
     let wall = started.elapsed().as_secs_f64();
-    let note =
-        if outcome.resumed > 0 { format!(", {} kept from the earlier run", outcome.resumed) } else { String::new() };
+    let note = match (outcome.resumed, outcome.replications_kept) {
+        (0, 0) => String::new(),
+        (p, 0) => format!(", {p} kept from the earlier run"),
+        (0, r) => format!(", {r} replication(s) of them kept from the earlier run"),
+        (p, r) => format!(", {p} kept from the earlier run, and {r} replication(s) of others"),
+    };
     let Some(summary) = outcome.summary else {
         let s = shard.expect("no summary only for shards");
         eprintln!(

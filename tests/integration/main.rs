@@ -17,6 +17,7 @@
 //! - `scenarios`: the shipped scenarios show what their text says;
 //! - `cli`: the command line, including its error messages;
 //! - `sweeps`: experiments, shards, merge, resume, golden outputs;
+//! - `interrupted`: Ctrl-C during `run` and `sweep`, and resuming from it;
 //! - `merging`: every way a merge is refused, naming what is wrong;
 //! - `slurm`: the shipped sbatch scripts on a real single-node Slurm
 //!   cluster, with cancelled, killed and requeued tasks;
@@ -41,6 +42,7 @@ mod faults;
 mod fidelity;
 mod growth;
 mod handlers;
+mod interrupted;
 mod kubernetes;
 mod merging;
 mod messages;

@@ -1,11 +1,12 @@
 //! What one replication produces: plain data, ready to aggregate or print.
 
+use serde::{Deserialize, Serialize};
 use tailsim_engine::StopReason;
 use tailsim_engine::stats::LatencyHistogram;
 use tailsim_engine::time::{Time, as_secs_f64};
 
 /// Why a request failed.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ErrorKind {
     /// The caller stopped waiting.
     Timeout,
@@ -65,7 +66,7 @@ impl ErrorKind {
 }
 
 /// Errors by cause.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorCounts([u64; ErrorKind::ALL.len()]);
 
 impl ErrorCounts {
@@ -86,7 +87,7 @@ impl ErrorCounts {
 
 /// One client's view: end-to-end latency of the requests it sent after
 /// warm-up.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClientResult {
     pub name: String,
     /// Requests sent after warm-up.
@@ -114,12 +115,29 @@ impl ClientResult {
     }
 }
 
+/// What kind of station a [`ServiceResult`] is: "service", "cache",
+/// "datastore" or "queue". (An alias, so that serde reads it through
+/// [`station_kind`] rather than borrowing it from the input.)
+pub type StationName = &'static str;
+
+const STATION_NAMES: [&str; 4] = ["service", "cache", "datastore", "queue"];
+
+/// Reads a [`ServiceResult::kind`] back as the static name it was.
+fn station_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<StationName, D::Error> {
+    let name = String::deserialize(d)?;
+    STATION_NAMES
+        .into_iter()
+        .find(|k| *k == name)
+        .ok_or_else(|| serde::de::Error::unknown_variant(&name, &STATION_NAMES))
+}
+
 /// One service, summed over its replicas, after warm-up.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ServiceResult {
     pub name: String,
     /// "service", "cache" or "datastore".
-    pub kind: &'static str,
+    #[serde(deserialize_with = "station_kind")]
+    pub kind: StationName,
     pub replicas: u32,
     pub workers: u32,
     /// Requests admitted (queued or served).
@@ -167,7 +185,7 @@ pub struct ServiceResult {
 }
 
 /// How an autoscaled fleet behaved after warm-up.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FleetResult {
     /// Time-weighted mean, and extremes, of serving instances.
     pub mean: f64,
@@ -177,7 +195,7 @@ pub struct FleetResult {
 }
 
 /// A change of an autoscaler's desired fleet size.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScaleEvent {
     pub at: Time,
     pub from: u32,
@@ -187,7 +205,7 @@ pub struct ScaleEvent {
 }
 
 /// A message queue after warm-up.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QueueResult {
     pub name: String,
     /// Messages refused because a group was full.
@@ -196,7 +214,7 @@ pub struct QueueResult {
 }
 
 /// One consumer group of a queue.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroupResult {
     pub name: String,
     pub produced: u64,
@@ -218,7 +236,7 @@ pub struct GroupResult {
 }
 
 /// A global router after warm-up.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RouterResult {
     pub name: String,
     pub targets: Vec<String>,
@@ -228,7 +246,7 @@ pub struct RouterResult {
 }
 
 /// A target declared down or up by a router's health checks.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RoutingChange {
     pub at: Time,
     pub target: String,
@@ -237,7 +255,7 @@ pub struct RoutingChange {
 
 /// One call site (a hop from a caller to a target), after warm-up: how
 /// much retries and hedges multiplied its calls.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HopResult {
     pub caller: String,
     pub target: String,
@@ -263,7 +281,7 @@ impl HopResult {
 }
 
 /// One replica of a service, after warm-up.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReplicaResult {
     pub arrivals: u64,
     pub completions: u64,
@@ -275,7 +293,7 @@ pub struct ReplicaResult {
 }
 
 /// One cache, all nodes together, after warm-up.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CacheResult {
     pub name: String,
     pub hits: u64,
@@ -310,7 +328,7 @@ impl CacheResult {
 }
 
 /// One shard of a datastore, its primary and replicas together.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ShardResult {
     /// Requests admitted, reads and writes and replication, at all nodes.
     pub arrivals: u64,
@@ -322,7 +340,7 @@ pub struct ShardResult {
 }
 
 /// One datastore, after warm-up.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DatastoreResult {
     pub name: String,
     pub shards: Vec<ShardResult>,
@@ -345,7 +363,7 @@ pub struct DatastoreResult {
 
 /// The connection pools of one call site (one per calling replica and
 /// target node), together.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PoolResult {
     pub caller: String,
     pub target: String,
@@ -367,7 +385,7 @@ pub struct PoolResult {
 }
 
 /// One load balancer.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BalancerResult {
     pub name: String,
     /// Ejections by failed health checks and by outlier detection, and
@@ -412,7 +430,7 @@ impl ServiceResult {
 }
 
 /// One time-series window.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WindowRow {
     /// Window start, in simulated ns.
     pub start: Time,
@@ -439,7 +457,7 @@ pub struct WindowRow {
 }
 
 /// Whole-run counts that let tests check no request is lost or duplicated.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conservation {
     /// Requests created by clients.
     pub born: u64,
@@ -454,7 +472,7 @@ pub struct Conservation {
 }
 
 /// Everything one replication measured.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunResult {
     pub seed: u64,
     /// Measurement starts here.
@@ -493,7 +511,7 @@ pub struct RunResult {
 }
 
 /// A span of simulated time during which a fault was active.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FaultWindow {
     pub start: Time,
     pub end: Time,
@@ -506,7 +524,7 @@ pub struct FaultWindow {
 }
 
 /// Windows that broke the model's window SLO (`sim.window_slo`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Violation {
     /// Total length of the violating windows.
     pub total: Time,

@@ -218,7 +218,7 @@ impl StopRule {
 }
 
 /// Why a run ended.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum StopReason {
     /// The simulated duration elapsed.
     Duration,

@@ -3,6 +3,8 @@
 //! thread ran what. Results are collected in index order, so the output is
 //! the same for any number of threads.
 
+use std::time::{Duration, Instant};
+
 use rayon::prelude::*;
 use tailsim_components::model::Model;
 use tailsim_components::result::RunResult;
@@ -10,6 +12,7 @@ use tailsim_components::sim::Simulation;
 use tailsim_engine::rng::derive_seed;
 use tailsim_engine::time::Time;
 
+use crate::RunError;
 use crate::warmup::mser5;
 
 /// Reports progress; implemented by the CLI's progress bar. Work is
@@ -59,7 +62,8 @@ pub fn replication_seed(seed: u64, point: usize, rep: u32) -> u64 {
 }
 
 /// How the warm-up of a point was chosen.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum WarmupMethod {
     Fixed,
     Mser5,
@@ -111,10 +115,30 @@ pub fn run_replications(
     reps: std::ops::Range<u32>,
     progress: &dyn Progress,
 ) -> Vec<RunResult> {
-    reps.into_par_iter()
-        .map(|rep| {
+    let listed: Vec<u32> = reps.collect();
+    run_listed(model, seed, point, warmup, &listed, progress, &|_, _, _| Ok(())).expect("keeping nothing cannot fail")
+}
+
+/// Runs the replications listed in `reps` of one point, in parallel, and
+/// hands each to `keep` as it finishes, with the wall time it took (a
+/// sweep saves it there). Returns
+/// them in the order listed, or the first error `keep` gave.
+pub(crate) fn run_listed(
+    model: &Model,
+    seed: u64,
+    point: usize,
+    warmup: Time,
+    reps: &[u32],
+    progress: &dyn Progress,
+    keep: &(dyn Fn(u32, &RunResult, Duration) -> Result<(), RunError> + Sync),
+) -> Result<Vec<RunResult>, RunError> {
+    reps.par_iter()
+        .map(|&rep| {
             let sim = Simulation::new(model, replication_seed(seed, point, rep)).with_warmup(warmup);
-            run_one(sim, model.spec().sim.duration.0, progress)
+            let started = Instant::now();
+            let result = run_one(sim, model.spec().sim.duration.0, progress);
+            keep(rep, &result, started.elapsed())?;
+            Ok(result)
         })
         .collect()
 }

@@ -17,6 +17,8 @@ pub struct RunRequest<'a> {
     pub plan: &'a Plan,
     /// Where results go; `results/<model name>` when absent.
     pub out: Option<PathBuf>,
+    /// Keep what an interrupted run of the same model left in `out`.
+    pub resume: bool,
 }
 
 /// What a run produced.
@@ -25,19 +27,30 @@ pub struct RunReport {
     pub out: PathBuf,
     /// The human table.
     pub table: String,
-    /// Events handled over all replications.
+    /// Events handled over all replications (those run now).
     pub events: u64,
+    /// Replications kept from an interrupted run, and whether the whole
+    /// point was.
+    pub replications_kept: u64,
+    pub point_kept: bool,
 }
 
 /// Runs every replication of a one-point plan on the current rayon pool
 /// and writes its results directory.
 pub fn run_model(req: RunRequest<'_>, progress: &dyn Progress) -> Result<RunReport, RunError> {
     let out = req.out.unwrap_or_else(|| PathBuf::from("results").join(&req.plan.model_name));
-    let outcome = sweep(SweepRequest { plan: req.plan, out: out.clone(), shard: None, resume: false }, progress)?;
+    let outcome = sweep(SweepRequest { plan: req.plan, out: out.clone(), shard: None, resume: req.resume }, progress)?;
     let summary = outcome.summary.expect("an unsharded sweep has a summary");
     if let Some(msg) = &summary.points[0].runaway {
         return Err(RunError::Runaway(msg.clone()));
     }
     let table = point_table(&summary, &summary.points[0]);
-    Ok(RunReport { events: outcome.events, summary, out, table })
+    Ok(RunReport {
+        events: outcome.events,
+        replications_kept: outcome.replications_kept,
+        point_kept: outcome.resumed > 0,
+        summary,
+        out,
+        table,
+    })
 }

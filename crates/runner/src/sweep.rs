@@ -2,7 +2,9 @@
 //! results written as soon as it finishes.
 //!
 //! The results directory holds `plan.json` (what the sweep is) and
-//! `points/<i>/point.json` (one finished point each, written atomically).
+//! `points/<i>/point.json` (one finished point each, written atomically);
+//! while a point runs, its finished replications are saved beside it
+//! ([`saved`]), so `--resume` loses no finished replication either.
 //! Everything else (`summary.json`, `points.csv`, `.hgrm`, time series,
 //! plots) is derived from those files by [`finalize`]. That is what makes
 //! the outputs the same for any `--jobs`, for `--resume` after a kill, and
@@ -10,28 +12,32 @@
 //! is decided by [`crate::shard`], from the costs recorded in the plan.
 
 mod merge;
+mod saved;
 
 pub use crate::record::{PlanRecord, PlannedPoint, PointRecord};
 pub use merge::{MergeError, merge};
 
 use std::io;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tailsim_components::metric::{Precision, Slo};
 use tailsim_components::plan::{Plan, PlanPoint};
+use tailsim_components::result::RunResult;
 use tailsim_components::timeline::traffic_windows;
 use tailsim_components::topology::topology;
 use tailsim_engine::rng::fnv1a64;
 use tailsim_engine::stats::LatencyHistogram;
 
 use crate::RunError;
-use crate::execute::{Progress, resolve_warmup, run_replications};
+use crate::execute::{Progress, resolve_warmup, run_listed};
 use crate::output::write_atomic;
 use crate::output::{hgrm, points_csv, timeseries_csv};
 use crate::point::{HistogramData, PointResult, summarise};
 use crate::summary::{SloOutcome, Summary};
+use saved::{Kept, ReplicationStore};
 
 /// One of `count` slices of a sweep's points: those that
 /// [`crate::shard::assign`] gives to shard `index`, balanced by estimated
@@ -79,6 +85,9 @@ pub struct SweepOutcome {
     /// Points computed now, and points kept from an earlier run.
     pub computed: usize,
     pub resumed: usize,
+    /// Replications of unfinished points kept from an earlier run.
+    pub replications_kept: u64,
+    /// Events handled now (not those of kept points or replications).
     pub events: u64,
 }
 
@@ -167,12 +176,33 @@ fn precise_enough(point: &PointResult, rule: &Precision) -> bool {
 
 /// Runs one point of `plan` to completion: its replications in parallel
 /// on the current rayon pool, more of them while the precision rule asks.
-/// Returns its summary and its merged latency histogram.
-pub fn run_point(plan: &Plan, point: &PlanPoint, progress: &dyn Progress) -> (PointResult, LatencyHistogram) {
+/// Replications in `kept` are used, not run again; each one run is saved
+/// to `store`, when there is one. Returns the point's summary and its
+/// merged latency histogram.
+pub(crate) fn run_point(
+    plan: &Plan,
+    point: &PlanPoint,
+    progress: &dyn Progress,
+    store: Option<&ReplicationStore>,
+    mut kept: Kept,
+) -> Result<(PointResult, LatencyHistogram), RunError> {
     let model = &point.model;
     let (seed, index, batch) = (point.seed, point.index, point.replications);
-    let (warmup, method) = resolve_warmup(model, seed, index);
-    let mut runs = run_replications(model, seed, index, warmup, 0..batch, progress);
+    let (warmup, method) = kept.warmup.unwrap_or_else(|| resolve_warmup(model, seed, index));
+    let keep = |rep: u32, run: &RunResult, took| store.map_or(Ok(()), |s| s.save(rep, (warmup, method), run, took));
+    // Replications `reps`, in order: the kept ones and the rest run now
+    // (announced to `progress` as more work when `more`).
+    let mut round = |reps: Range<u32>, more: bool| -> Result<Vec<RunResult>, RunError> {
+        let missing: Vec<u32> = reps.clone().filter(|r| !kept.runs.contains_key(r)).collect();
+        if more {
+            progress.add_work(missing.len() as u64);
+        }
+        let mut fresh = run_listed(model, seed, index, warmup, &missing, progress, &keep)?.into_iter();
+        Ok(reps
+            .map(|r| kept.runs.remove(&r).unwrap_or_else(|| fresh.next().expect("one run per missing one")))
+            .collect())
+    };
+    let mut runs = round(0..batch, false)?;
     let (mut result, mut histogram) = summarise(index, point.parameters.clone(), method.name(), &runs);
     if let Some(rule) = &plan.precision {
         // Rounds of `batch` more replications until the interval is tight
@@ -180,15 +210,14 @@ pub fn run_point(plan: &Plan, point: &PlanPoint, progress: &dyn Progress) -> (Po
         while !precise_enough(&result, rule) && (runs.len() as u32) < rule.max_replications {
             let start = runs.len() as u32;
             let end = (start + batch).min(rule.max_replications);
-            progress.add_work((end - start) as u64);
-            runs.extend(run_replications(model, seed, index, warmup, start..end, progress));
+            runs.extend(round(start..end, true)?);
             (result, histogram) = summarise(index, point.parameters.clone(), method.name(), &runs);
         }
     }
     result.windows = traffic_windows(model.spec());
     // The percentiles `[[observed]]` compares.
     result.observed_latency = crate::observed::measure(&runs, &plan.observed);
-    (result, histogram)
+    Ok((result, histogram))
 }
 
 /// Runs every point of `plan` in memory, in parallel, and summarises them
@@ -201,7 +230,7 @@ pub fn evaluate(plan: &Plan, progress: &dyn Progress) -> (Summary, Vec<LatencyHi
         .points
         .par_iter()
         .map(|p| {
-            let out = run_point(plan, p, progress);
+            let out = run_point(plan, p, progress, None, Kept::default()).expect("nothing is saved");
             progress.point_done();
             out
         })
@@ -259,36 +288,54 @@ pub fn sweep(req: SweepRequest<'_>, progress: &dyn Progress) -> Result<SweepOutc
         })
         .map(|(_, p)| p)
         .collect();
-    let todo: Vec<(&PlanPoint, &PlannedPoint, Option<PointRecord>)> = mine
+    if req.resume {
+        saved::remove_stale_temporaries(&req.out, mine.iter().map(|(p, _)| p.index))?;
+    }
+    // What an earlier run left of each point: the whole point, or some of
+    // its replications.
+    let todo: Vec<(&PlanPoint, &PlannedPoint, Option<PointRecord>, Kept)> = mine
         .iter()
         .map(|&(p, planned)| {
-            let kept = req
+            let store = ReplicationStore::new(&req.out, p.index, &planned.fingerprint);
+            let whole = req
                 .resume
                 .then(|| read_json::<PointRecord>(&point_dir(&req.out, p.index).join("point.json")).ok())
                 .flatten()
                 .filter(|r| r.fingerprint == planned.fingerprint);
-            (p, planned, kept)
+            let kept = if req.resume && whole.is_none() { store.load() } else { Kept::default() };
+            (p, planned, whole, kept)
         })
         .collect();
-    let resumed = todo.iter().filter(|(_, _, k)| k.is_some()).count();
-    progress.add_work(todo.iter().filter(|(_, _, k)| k.is_none()).map(|(p, _, _)| p.replications as u64).sum());
+    let resumed = todo.iter().filter(|(_, _, whole, _)| whole.is_some()).count();
+    let replications_kept = todo.iter().map(|(p, _, _, kept)| kept.count_in(0..p.replications)).sum();
+    progress.add_work(
+        todo.iter()
+            .filter(|(_, _, whole, _)| whole.is_none())
+            .map(|(p, _, _, kept)| p.replications as u64 - kept.count_in(0..p.replications))
+            .sum(),
+    );
 
     let results: Vec<Result<u64, RunError>> = todo
-        .par_iter()
-        .map(|(p, planned, kept)| {
-            if kept.is_some() {
+        .into_par_iter()
+        .map(|(p, planned, whole, kept)| {
+            let store = ReplicationStore::new(&req.out, p.index, &planned.fingerprint);
+            if whole.is_some() {
+                // Replications a kill left between the point and clearing them.
+                store.clear()?;
                 progress.point_done();
                 return Ok(0);
             }
-            let (result, histogram) = run_point(source, p, progress);
+            let events_kept: u64 = kept.runs.values().map(|r| r.events).sum();
+            let (result, histogram) = run_point(source, p, progress, Some(&store), kept)?;
             let record = PointRecord {
                 fingerprint: planned.fingerprint.clone(),
                 result,
                 histogram: HistogramData::from_histogram(&histogram),
             };
             write_json(&point_dir(&req.out, p.index).join("point.json"), &record)?;
+            store.clear()?;
             progress.point_done();
-            Ok(record.result.events)
+            Ok(record.result.events - events_kept)
         })
         .collect();
     let mut events = 0;
@@ -298,10 +345,10 @@ pub fn sweep(req: SweepRequest<'_>, progress: &dyn Progress) -> Result<SweepOutc
     let computed = mine.len() - resumed;
 
     if split.is_some() {
-        return Ok(SweepOutcome { plan, summary: None, computed, resumed, events });
+        return Ok(SweepOutcome { plan, summary: None, computed, resumed, replications_kept, events });
     }
     let summary = finalize(&req.out)?;
-    Ok(SweepOutcome { plan, summary: Some(summary), computed, resumed, events })
+    Ok(SweepOutcome { plan, summary: Some(summary), computed, resumed, replications_kept, events })
 }
 
 /// Reads `plan.json` and every point of a results directory, then writes

@@ -168,6 +168,42 @@ impl LatencyHistogram {
     }
 }
 
+/// How a histogram is written in results files: its precision, exact sum,
+/// clamped count and non-empty buckets. Reading it back gives an equal
+/// histogram.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored {
+    digits: u8,
+    sum: u128,
+    clamped: u64,
+    buckets: Vec<(Time, u64)>,
+}
+
+impl serde::Serialize for LatencyHistogram {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Stored {
+            digits: self.hist.sigfig(),
+            sum: self.sum,
+            clamped: self.clamped,
+            buckets: self.iter_recorded().collect(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LatencyHistogram {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let stored = Stored::deserialize(d)?;
+        let mut h = Self::with_precision(stored.digits);
+        for (v, c) in stored.buckets {
+            h.hist.saturating_record_n(v.min(MAX_TRACKABLE), c);
+        }
+        h.sum = stored.sum;
+        h.clamped = stored.clamped;
+        Ok(h)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,5 +250,23 @@ mod tests {
         assert_eq!(merged.sum(), a.sum() + b.sum());
         merged.reset();
         assert_eq!(merged.count(), 0);
+    }
+
+    #[test]
+    fn reads_back_equal_from_a_results_file() {
+        let mut h = LatencyHistogram::with_precision(2);
+        for i in 0..300u64 {
+            h.record(i * 91_357 + 3);
+        }
+        h.record(3 * HOUR);
+        let text = serde_json::to_string(&h).unwrap();
+        let back: LatencyHistogram = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, h);
+        assert_eq!((back.clamped(), back.max(), back.min()), (1, h.max(), h.min()));
+        assert_eq!(back.hdr().sigfig(), 2);
+        // A histogram read back merges with one of its precision.
+        let mut merged = LatencyHistogram::with_precision(2);
+        merged.merge(&back);
+        assert_eq!(merged.count(), h.count());
     }
 }
