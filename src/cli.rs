@@ -216,6 +216,10 @@ pub struct SweepArgs {
     /// sweep already finished in the output directory.
     #[arg(long)]
     pub resume: bool,
+    /// Run even when the offered load is 1000 times a component's
+    /// capacity or more (refused otherwise, as a likely slip of units).
+    #[arg(long)]
+    pub force: bool,
     /// Override a model field at every point, such as `sim.duration=10s`.
     /// Applied after the experiment's own settings, before its axes.
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
@@ -258,6 +262,10 @@ pub struct RunArgs {
     /// finished in the output directory.
     #[arg(long)]
     pub resume: bool,
+    /// Run even when the offered load is 1000 times a component's
+    /// capacity or more (refused otherwise, as a likely slip of units).
+    #[arg(long)]
+    pub force: bool,
     /// Worker threads [default: all cores].
     #[arg(long)]
     pub jobs: Option<usize>,
@@ -270,6 +278,10 @@ pub struct CheckArgs {
     /// Override a model field, such as `client.web.rate=900`. Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
     pub set: Vec<Override>,
+    /// Pass even when the offered load is 1000 times a component's
+    /// capacity or more (an error otherwise, as a likely slip of units).
+    #[arg(long)]
+    pub force: bool,
 }
 
 fn parse_override(s: &str) -> Result<Override, String> {

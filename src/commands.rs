@@ -124,7 +124,7 @@ pub fn report_runaways(summary: &Summary) {
     }
     let list: Vec<String> = points.iter().map(|i| i.to_string()).collect();
     eprintln!(
-        "error: {} of {} point(s) ran away and stopped early (point {}: see the warnings above); \
+        "error: {} of {} point(s) were stopped early (point {}: see the warnings above); \
          summary.json marks them (`runaway`) and the other points are complete",
         points.len(),
         summary.points.len(),

@@ -16,7 +16,8 @@ pub const USAGE: u8 = 2;
 /// It ran, and a check failed: an SLO, an observation, a capacity search
 /// with no answer, or a reference case of `validate`.
 pub const CHECK_FAILED: u8 = 3;
-/// A run was stopped: a point ran away (its queues grew without bound).
+/// A run was stopped: a point ran away (its queues grew without bound) or
+/// spent a budget (`sim.max_events`, `sim.max_wall`).
 /// Results of the points that finished are kept.
 pub const STOPPED: u8 = 4;
 /// A file or directory could not be read or written, or a results

@@ -2,7 +2,9 @@
 
 use std::process::ExitCode;
 
-use tailsim_components::analysis::analyse;
+use tailsim_components::analysis::{
+    IMPLAUSIBLE_OVERLOAD, SUSPICIOUS_OVERLOAD, ServiceLoad, UNIT_SLIP, analyse, overload_message,
+};
 use tailsim_runner::table::align;
 
 use crate::cli::CheckArgs;
@@ -13,13 +15,25 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let analysis = analyse(&spec);
     let unstable_names: Vec<&str> =
         analysis.services.iter().filter(|s| s.unstable()).map(|s| s.name.as_str()).collect();
-    if unstable_names.is_empty() {
-        println!("{}: valid model\n", args.model.display());
-    } else {
+    // Load so far over capacity that it is more likely a slip of units.
+    let implausible: Vec<&ServiceLoad> = analysis
+        .services
+        .iter()
+        .filter(|s| !args.force && !s.unstable() && s.overload().is_some_and(|u| u >= IMPLAUSIBLE_OVERLOAD))
+        .collect();
+    if !unstable_names.is_empty() {
         println!(
             "{}: the model parses, but is unstable: `tailsim run` refuses it (see the warnings below)\n",
             args.model.display()
         );
+    } else if !implausible.is_empty() {
+        println!(
+            "{}: the model parses, but its load is {IMPLAUSIBLE_OVERLOAD}x or more over capacity: `tailsim run` \
+             refuses it without `--force` (see the warnings below)\n",
+            args.model.display()
+        );
+    } else {
+        println!("{}: valid model\n", args.model.display());
     }
     println!(
         "offered load is the long-run mean; peak adds schedule peaks, spikes and bursts; storm is the peak if \
@@ -50,6 +64,9 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 s.kind, s.name
             ));
             "UNSTABLE"
+        } else if let Some(u) = s.overload().filter(|u| *u >= SUSPICIOUS_OVERLOAD) {
+            warnings.push(format!("{} `{}` is {}: {UNIT_SLIP}", s.kind, s.name, overload_message(s, u)));
+            "overloaded"
         } else if u >= 1.0 {
             warnings.push(format!(
                 "{} `{}` is overloaded: utilisation {u:.2}; its bounded queue will reject the excess",
@@ -121,6 +138,14 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     }
     for w in &warnings {
         println!("warning: {w}");
+    }
+    if let Some(s) = implausible.first().filter(|_| unstable_names.is_empty()) {
+        eprintln!(
+            "error: {} `{}` is {IMPLAUSIBLE_OVERLOAD}x or more over capacity (see the warning above); fix the rate \
+             or the capacity, or give `--force` to pass it",
+            s.kind, s.name
+        );
+        return Ok(ExitCode::from(crate::exit::INVALID));
     }
     if unstable_names.is_empty() {
         return Ok(ExitCode::SUCCESS);

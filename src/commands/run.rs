@@ -10,7 +10,7 @@ use crate::progress::Bar;
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     super::set_jobs(args.jobs)?;
     let model = super::read_model(&args.model)?;
-    let mut plan = model.plan(&args.set)?;
+    let mut plan = model.plan(&args.set, args.force)?;
     if let Some(seed) = args.seed {
         plan.set_seed(seed);
     }
@@ -21,7 +21,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let out = args.out.clone().unwrap_or_else(|| std::path::Path::new("results").join(&plan.model_name));
     super::output_dir(&out)?;
     let bar = Bar::start();
-    crate::interrupt::on_ctrl_c(bar.handle(), out.clone(), super::resume_line(&plan.command, &args.model, &[], &out))?;
+    let force: Vec<String> = args.force.then(|| "--force".to_string()).into_iter().collect();
+    crate::interrupt::on_ctrl_c(
+        bar.handle(),
+        out.clone(),
+        super::resume_line(&plan.command, &args.model, &force, &out),
+    )?;
     let started = std::time::Instant::now();
     let report = run_model(RunRequest { plan: &plan, out: Some(out), resume: args.resume }, &bar);
     bar.finish();

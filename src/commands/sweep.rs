@@ -45,6 +45,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
     super::readable(&args.experiment, "experiment")?;
     let mut experiment = Experiment::read(&args.experiment)?;
     experiment.base.extend(args.set.iter().cloned());
+    experiment.force = args.force;
     let mut plan = experiment.plan()?;
     if let Some(r) = args.replications {
         plan.set_replications(r).map_err(|e| anyhow::anyhow!("--replications: {e}"))?;
@@ -55,11 +56,12 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
     super::output_dir(&out)?;
     let bar = Bar::start();
     bar.set_points(plan.points.len() as u64);
-    let shard_args = shard.map(|s| vec!["--shard".to_string(), s.to_string()]).unwrap_or_default();
+    let mut extra = shard.map(|s| vec!["--shard".to_string(), s.to_string()]).unwrap_or_default();
+    extra.extend(args.force.then(|| "--force".to_string()));
     crate::interrupt::on_ctrl_c(
         bar.handle(),
         out.clone(),
-        super::resume_line(&plan.command, &args.experiment, &shard_args, &out),
+        super::resume_line(&plan.command, &args.experiment, &extra, &out),
     )?;
     let started = std::time::Instant::now();
     let outcome = sweep(SweepRequest { plan: &plan, out: out.clone(), shard, resume: args.resume }, &bar);

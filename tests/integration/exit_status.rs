@@ -87,7 +87,7 @@ fn run_uses_the_table() {
     );
     // The in-flight guard, set below the queue the model builds, stops a
     // run the static check cannot see running away (a burst, say).
-    assert!(err.contains("ran away"), "{err}");
+    assert!(err.contains("the run was stopped early: stopped at t = "), "{err}");
     assert!(err.contains("max_in_flight"), "{err}");
     let err = assert_status(IO, &["run", "models/no_such_model.toml"]);
     assert!(err.contains("cannot read model `models/no_such_model.toml`"), "{err}");
@@ -103,7 +103,7 @@ fn sweep_stops_with_4_when_a_point_runs_away_and_keeps_the_rest() {
     let out = dir.path().join("out");
     let experiment = runaway_experiment(dir.path());
     let err = assert_status(STOPPED, &["sweep", s(&experiment), "--jobs", "1", "--out", s(&out)]);
-    assert!(err.contains("1 of 2 point(s) ran away and stopped early (point 0"), "{err}");
+    assert!(err.contains("1 of 2 point(s) were stopped early (point 0"), "{err}");
     let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
     assert!(summary.contains("\"runaway\""), "the stopped point is marked: {summary}");
     assert!(out.join("points/1/point.json").exists(), "the finished point is kept");

@@ -477,6 +477,74 @@ pub fn check_stable(model: &Model) -> Result<(), Vec<SpecError>> {
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
+/// Offered load at this many times a component's capacity draws a
+/// warning from `tailsim check`: it is more often a slip of units than an
+/// experiment.
+pub const SUSPICIOUS_OVERLOAD: f64 = 10.0;
+/// Offered load at this many times a component's capacity is refused
+/// unless forced: such a run does nothing but reject requests.
+pub const IMPLAUSIBLE_OVERLOAD: f64 = 1000.0;
+
+impl ServiceLoad {
+    /// How many times its capacity it is offered, when it is open to
+    /// overload at all (closed-loop users wait for their answers).
+    pub fn overload(&self) -> Option<f64> {
+        (!self.closed_loop).then(|| self.limiting_utilisation()).filter(|u| *u >= 1.0)
+    }
+}
+
+/// What is said of a component offered `u` times its capacity.
+pub fn overload_message(s: &ServiceLoad, u: f64) -> String {
+    let plain = crate::validate::plain_number;
+    format!(
+        "offered {} req/s against a capacity of {} req/s ({}x over)",
+        plain(s.offered_rps.round()),
+        plain(s.capacity_rps.round()),
+        plain(u.round())
+    )
+}
+
+/// The likely cause of a load far over capacity.
+pub const UNIT_SLIP: &str = "is a rate per minute or per day written as per second?";
+
+/// The likely cause of a run that spent a budget, from the analysis: the
+/// component most over its capacity, when it is at least
+/// [`SUSPICIOUS_OVERLOAD`] over; otherwise what to change.
+pub fn budget_cause(model: &Model) -> String {
+    let analysis = analyse(model);
+    let worst = analysis
+        .services
+        .iter()
+        .filter_map(|s| s.overload().map(|u| (s, u)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .filter(|(_, u)| *u >= SUSPICIOUS_OVERLOAD);
+    match worst {
+        Some((s, u)) => format!("the likely cause: {} `{}` is {}; {UNIT_SLIP}", s.kind, s.name, overload_message(s, u)),
+        None => "if the run is meant to be this long, raise the budget; otherwise shorten `sim.duration`".into(),
+    }
+}
+
+/// Refuses what [`check_stable`] refuses, and, unless `force`, a model
+/// whose load is [`IMPLAUSIBLE_OVERLOAD`] times a component's capacity or
+/// more: it would spend its whole run rejecting requests.
+pub fn check_runnable(model: &Model, force: bool) -> Result<(), Vec<SpecError>> {
+    let mut errors = check_stable(model).err().unwrap_or_default();
+    if !force {
+        for s in analyse(model).services.iter().filter(|s| !s.unstable()) {
+            if let Some(u) = s.overload().filter(|u| *u >= IMPLAUSIBLE_OVERLOAD) {
+                errors.push(SpecError::new(
+                    &[if s.kind == "service" { "service" } else { s.kind }, &s.name],
+                    format!(
+                        "{}: {UNIT_SLIP} Fix the rate or the capacity, or give `--force` to run it anyway",
+                        overload_message(s, u)
+                    ),
+                ));
+            }
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

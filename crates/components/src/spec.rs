@@ -103,8 +103,14 @@ pub struct SimSpec {
     pub replications: u32,
     /// The width of a time-series window.
     pub window: Duration,
-    /// Stop a replication after this many events.
+    /// Stop a replication after this many events (a budget: the result
+    /// says it was stopped, and why). Defaults to [`DEFAULT_MAX_EVENTS`].
     pub max_events: Option<u64>,
+    /// Stop a replication that has run for this much wall-clock time (a
+    /// budget, checked every 65,536 events). Unlike every other setting
+    /// it depends on the machine, so a run it stops is not reproducible;
+    /// one it does not stop is unaffected.
+    pub max_wall: Duration,
     /// Stop, with an error, when this many requests are in flight at once: a
     /// guard against models whose queues grow without bound.
     pub max_in_flight: u64,
@@ -124,6 +130,11 @@ pub struct WindowSloSpec {
     pub error_rate: Option<f64>,
 }
 
+/// The default event budget of a replication: about a minute or two of
+/// work on one core, far past every shipped model (the largest,
+/// `celebrity_stampede`, handles 8 million events a replication).
+pub const DEFAULT_MAX_EVENTS: u64 = 1_000_000_000;
+
 impl Default for SimSpec {
     fn default() -> Self {
         Self {
@@ -132,7 +143,8 @@ impl Default for SimSpec {
             seed: 1,
             replications: 5,
             window: Duration::from_secs(1),
-            max_events: None,
+            max_events: Some(DEFAULT_MAX_EVENTS),
+            max_wall: Duration::from_secs(3600),
             max_in_flight: 1_000_000,
             window_slo: None,
         }

@@ -9,10 +9,12 @@ mod client;
 mod data;
 mod graph;
 mod growth;
+mod limits;
 mod resilience;
 mod service;
 
 pub(crate) use growth::regions_of;
+pub use limits::{MAX_KEYS, MAX_RATE, MAX_REPLICAS, plain_number};
 
 use crate::spec::{DistAt, DistSpec, Duration, ModelSpec};
 use crate::suggest::did_you_mean;
@@ -260,6 +262,12 @@ pub(crate) fn check(spec: &ModelSpec) -> Result<BTreeMap<DistAt, crate::dist::Di
     if sim.max_in_flight == 0 {
         c.err(&["sim", "max_in_flight"], "must be at least 1");
     }
+    if sim.max_events == Some(0) {
+        c.err(&["sim", "max_events"], "must be at least 1");
+    }
+    if sim.max_wall.0 == 0 {
+        c.err(&["sim", "max_wall"], "must be longer than zero");
+    }
     if let Some(w) = &sim.window_slo {
         if let Some(e) = w.error_rate {
             c.probability(&["sim", "window_slo", "error_rate"], e);
@@ -296,6 +304,7 @@ pub(crate) fn check(spec: &ModelSpec) -> Result<BTreeMap<DistAt, crate::dist::Di
     for (name, r) in &spec.router {
         c.router(spec, name, r);
     }
+    c.limits(spec);
     c.regions(spec);
     c.network(spec);
     c.faults(spec);

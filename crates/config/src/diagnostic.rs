@@ -164,11 +164,21 @@ fn in_plain_words(message: &str, key: Option<&str>) -> Option<(String, Option<St
         (_, "a sequence") => "an array, such as [1, 2]",
         (_, other) => other,
     };
-    let literal = |prefix: &str| found.strip_prefix(prefix).map(|v| v.trim_matches('`'));
+    // "integer `18446744073709551616` as i128": the number between the
+    // backticks, and very large or small numbers as 1e308.
+    let literal = |prefix: &str| {
+        found.strip_prefix(prefix).map(|v| v.split('`').find(|p| !p.is_empty()).unwrap_or(v).trim().to_string())
+    };
+    let readable = |v: String| match v.parse::<f64>() {
+        Ok(x) if x != 0.0 && (x.abs() >= 1e15 || x.abs() < 1e-6) => format!("{x:e}"),
+        _ => v,
+    };
     let shown = if let Some(text) = found.strip_prefix("string ") {
         format!("the text {text}")
-    } else if let Some(v) = literal("integer ").or_else(|| literal("floating point ")).or_else(|| literal("boolean ")) {
-        v.to_string()
+    } else if let Some(v) = literal("integer ").or_else(|| literal("floating point ")) {
+        readable(v)
+    } else if let Some(v) = literal("boolean ") {
+        v
     } else {
         match found {
             "map" => "a table".to_string(),
@@ -185,6 +195,9 @@ fn in_plain_words(message: &str, key: Option<&str>) -> Option<(String, Option<St
             if t.trim().parse::<f64>().is_ok() =>
         {
             Some(format!("write the number without quotes: `{} = {t}`", key.unwrap_or("key")))
+        }
+        _ if found.ends_with(" as i128") || found.ends_with(" as u128") => {
+            Some("it is larger than any whole number the model holds (2^64 - 1): is it in the wrong unit?".into())
         }
         _ => None,
     };
@@ -237,6 +250,12 @@ mod tests {
         );
         assert_eq!(said("invalid type: integer `3`, expected a boolean", None).0, "expected true or false, found 3");
         assert!(in_plain_words("unknown field `rat`", None).is_none());
+        // Numbers past 2^64, and huge floats, are shown as a person writes them.
+        let (m, help) = said("invalid value: integer `18446744073709551616` as i128, expected u64", Some("n"));
+        assert_eq!(m, "`n` expects a whole number ≥ 0, found 1.8446744073709552e19");
+        assert!(help.unwrap().contains("wrong unit"));
+        let huge = format!("invalid type: floating point `1{}`, expected u32", "0".repeat(308));
+        assert_eq!(said(&huge, Some("min")).0, "`min` expects a whole number ≥ 1, found 1e308");
     }
 
     #[test]

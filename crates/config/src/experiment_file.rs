@@ -36,7 +36,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use tailsim_components::analysis::check_stable;
+use tailsim_components::analysis::check_runnable;
 use tailsim_components::metric::{Metric, MetricError, Precision, Slo};
 use tailsim_components::plan::Plan;
 use toml::Spanned;
@@ -90,6 +90,9 @@ pub struct Experiment {
     pub plot_against: Option<Metric>,
     /// Production observations the model must reproduce (`[[observed]]`).
     pub observed: Vec<Observed>,
+    /// Run points whose load is implausibly far over capacity
+    /// ([`check_runnable`]); set by `--force`.
+    pub force: bool,
 }
 
 /// One point of the sweep.
@@ -401,6 +404,7 @@ impl Experiment {
             precision,
             plot_against,
             observed,
+            force: false,
         };
         Ok(experiment)
     }
@@ -419,6 +423,7 @@ impl Experiment {
             precision: None,
             plot_against: None,
             observed: Vec::new(),
+            force: false,
         }
     }
 
@@ -432,7 +437,7 @@ impl Experiment {
         let mut errors: Vec<(Diagnostic, Vec<String>)> = Vec::new();
         let points = self.points();
         for p in &points {
-            match self.model.load_checked(&p.overrides, check_stable) {
+            match self.model.load_checked(&p.overrides, |m| check_runnable(m, self.force)) {
                 Ok(model) => plan.add_point(p.parameters.clone(), model),
                 Err(d) => {
                     let at: Vec<String> = p.parameters.iter().map(|(k, v)| format!("{k} = {v}")).collect();

@@ -175,9 +175,10 @@ impl ModelFile {
     }
 
     /// A single run of this model with `overrides`, as a plan (its
-    /// stability checked).
-    pub fn plan(&self, overrides: &[Override]) -> Result<Plan, Diagnostics> {
-        let mut plan = crate::Experiment::from_model(self.clone(), overrides.to_vec()).plan()?;
+    /// stability checked, and its load unless `force`).
+    pub fn plan(&self, overrides: &[Override], force: bool) -> Result<Plan, Diagnostics> {
+        let experiment = crate::Experiment { force, ..crate::Experiment::from_model(self.clone(), overrides.to_vec()) };
+        let mut plan = experiment.plan()?;
         plan.is_experiment = false;
         Ok(plan)
     }

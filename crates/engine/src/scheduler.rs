@@ -228,6 +228,8 @@ pub enum StopReason {
     Exhausted,
     /// The model asked to stop.
     Model,
+    /// A checkpoint asked to stop (the runner's wall-time budget).
+    Halted,
 }
 
 /// How a run went.
@@ -242,19 +244,20 @@ pub struct RunOutcome {
 
 /// Runs `model` until the stop rule fires or events run out.
 pub fn run<M: Model>(model: &mut M, sched: &mut Scheduler<M::Event>, stop: StopRule) -> RunOutcome {
-    run_reporting(model, sched, stop, u64::MAX, |_, _| {})
+    run_reporting(model, sched, stop, u64::MAX, |_, _| ControlFlow::Continue(()))
 }
 
 /// Like [`run`], and calls `checkpoint(now, events)` after every `every`
-/// events, for a progress display. The next checkpoint and the event
-/// budget share one comparison per event, so checkpoints cost nothing
-/// between them. A checkpoint cannot change the run.
+/// events, for a progress display or a wall-time budget. The next
+/// checkpoint and the event budget share one comparison per event, so
+/// checkpoints cost nothing between them. A checkpoint cannot change the
+/// run, only stop it ([`StopReason::Halted`]).
 pub fn run_reporting<M: Model>(
     model: &mut M,
     sched: &mut Scheduler<M::Event>,
     stop: StopRule,
     every: u64,
-    mut checkpoint: impl FnMut(Time, u64),
+    mut checkpoint: impl FnMut(Time, u64) -> ControlFlow<()>,
 ) -> RunOutcome {
     let budget = stop.max_events.unwrap_or(u64::MAX);
     let every = every.max(1);
@@ -267,7 +270,9 @@ pub fn run_reporting<M: Model>(
             if events >= budget {
                 break StopReason::EventBudget;
             }
-            checkpoint(sched.now(), events);
+            if checkpoint(sched.now(), events).is_break() {
+                break StopReason::Halted;
+            }
             pause = budget.min(events.saturating_add(every));
         }
         let Some(event) = sched.pop_until(stop.until) else {
@@ -389,11 +394,24 @@ mod tests {
         let mut s = Scheduler::new();
         s.schedule(0, ());
         let mut calls = Vec::new();
-        let out =
-            run_reporting(&mut m, &mut s, StopRule::until(95).with_event_budget(8), 3, |now, n| calls.push((now, n)));
+        let out = run_reporting(&mut m, &mut s, StopRule::until(95).with_event_budget(8), 3, |now, n| {
+            calls.push((now, n));
+            ControlFlow::Continue(())
+        });
         assert_eq!(out, expected);
         assert_eq!(m.seen, plain.seen);
         assert_eq!(calls, vec![(20, 3), (50, 6)], "no checkpoint at the budget itself");
+    }
+
+    #[test]
+    fn a_checkpoint_can_stop_the_run() {
+        let mut m = Counter { seen: vec![], stop_at: None };
+        let mut s = Scheduler::new();
+        s.schedule(0, ());
+        let out = run_reporting(&mut m, &mut s, StopRule::until(1000), 4, |_, n| {
+            if n >= 8 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        });
+        assert_eq!((out.reason, out.events), (StopReason::Halted, 8));
     }
 
     #[test]

@@ -3,14 +3,17 @@
 //! thread ran what. Results are collected in index order, so the output is
 //! the same for any number of threads.
 
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
+use tailsim_components::analysis::budget_cause;
 use tailsim_components::model::Model;
 use tailsim_components::result::RunResult;
 use tailsim_components::sim::Simulation;
+use tailsim_engine::StopReason;
 use tailsim_engine::rng::derive_seed;
-use tailsim_engine::time::Time;
+use tailsim_engine::time::{Time, as_secs_f64};
 
 use crate::RunError;
 use crate::warmup::mser5;
@@ -41,18 +44,41 @@ impl Progress for Silent {}
 /// reports cost nothing measurable.
 const REPORT_EVERY: u64 = 1 << 16;
 
-/// Runs one replication, reporting its progress.
-fn run_one(sim: Simulation, duration: Time, progress: &dyn Progress) -> RunResult {
-    let duration = duration.max(1) as u128;
+/// Runs one replication of `model`, reporting its progress and stopping
+/// it at the wall-time budget (`sim.max_wall`). A replication stopped by
+/// a budget says so in `runaway`: which budget, when, and the likely cause.
+fn run_one(model: &Model, sim: Simulation, progress: &dyn Progress) -> RunResult {
+    let spec = &model.spec().sim;
+    let duration = spec.duration.0.max(1) as u128;
+    let (started, max_wall) = (Instant::now(), Duration::from_nanos(spec.max_wall.0));
     let (mut shown, mut events) = (0u64, 0u64);
-    let result = sim.run_reporting(REPORT_EVERY, &mut |now| {
+    let mut result = sim.run_reporting(REPORT_EVERY, &mut |now| {
         let reached = ((now as u128 * 1000 / duration) as u64).min(1000);
         progress.advanced(reached - shown.min(reached), REPORT_EVERY);
         shown = shown.max(reached);
         events += REPORT_EVERY;
+        if started.elapsed() >= max_wall { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     });
     progress.advanced(1000 - shown, result.events.saturating_sub(events));
     progress.replication_done();
+    let budget = match result.stop {
+        StopReason::EventBudget if result.end < spec.duration.0 => {
+            Some(format!("the event budget (`sim.max_events` = {}) is spent", result.events))
+        }
+        StopReason::Halted => Some(format!(
+            "the wall-time budget (`sim.max_wall` = {}) is spent, after {} events",
+            spec.max_wall, result.events
+        )),
+        _ => None,
+    };
+    if let Some(budget) = budget.filter(|_| result.runaway.is_none()) {
+        result.runaway = Some(format!(
+            "stopped at t = {:.3} s of {}: {budget}; {}",
+            as_secs_f64(result.end),
+            spec.duration,
+            budget_cause(model)
+        ));
+    }
     result
 }
 
@@ -136,7 +162,7 @@ pub(crate) fn run_listed(
         .map(|&rep| {
             let sim = Simulation::new(model, replication_seed(seed, point, rep)).with_warmup(warmup);
             let started = Instant::now();
-            let result = run_one(sim, model.spec().sim.duration.0, progress);
+            let result = run_one(model, sim, progress);
             keep(rep, &result, started.elapsed())?;
             Ok(result)
         })

@@ -55,8 +55,9 @@ pub enum RunError {
     /// the text says where and why.
     #[error("{0}")]
     Invalid(String),
-    /// The model ran away: requests piled up without bound.
-    #[error("the model ran away: {0}")]
+    /// The run was stopped early: requests piled up without bound, or a
+    /// budget (events, wall time) was spent.
+    #[error("the run was stopped early: {0}")]
     Runaway(String),
     /// Shard directories that cannot be merged; says what is missing or
     /// mismatched.

@@ -420,7 +420,7 @@ SLOs"
             let _ = writeln!(
                 out,
                 "
-warning: point {} ran away: {msg}",
+warning: point {} was stopped early: {msg}",
                 p.index
             );
         }

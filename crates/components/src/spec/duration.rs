@@ -97,8 +97,13 @@ impl fmt::Display for Duration {
             ("ms", time::MILLISECOND),
             ("us", time::MICROSECOND),
         ] {
-            if ns >= scale && (ns * 1000).is_multiple_of(scale) {
-                return write!(f, "{}{unit}", ns as f64 / scale as f64);
+            if ns >= scale && (ns as u128 * 1000).is_multiple_of(scale as u128) {
+                // Exact: whole units, then thousandths without trailing zeros.
+                let thousandths = (ns % scale) as u128 * 1000 / scale as u128;
+                let fraction = format!("{thousandths:03}");
+                let fraction = fraction.trim_end_matches('0');
+                let point = if fraction.is_empty() { "" } else { "." };
+                return write!(f, "{}{point}{fraction}{unit}", ns / scale);
             }
         }
         write!(f, "{ns}ns")
@@ -166,5 +171,10 @@ mod tests {
         for s in ["250ms", "2s", "3m", "1h", "15us", "7ns", "1.5ms"] {
             assert_eq!(s.parse::<Duration>().unwrap().to_string(), s);
         }
+        // Past 213 days the test for a whole number of units must not
+        // overflow, and the figure is exact, not rounded through f64.
+        assert_eq!(Duration(u64::MAX).to_string(), "18446744073709551.615us");
+        assert_eq!(Duration(1_250_000).to_string(), "1.25ms");
+        assert_eq!(Duration(5_000_000 * time::HOUR).to_string(), "5000000h");
     }
 }
