@@ -15,6 +15,10 @@
 //! - `faults`: crashes, slowdowns, latency, loss, partitions, failover;
 //! - `resilience`: retries, hedging, breakers, limiters, shedding, bulkheads;
 //! - `scenarios`: the shipped scenarios show what their text says;
+//! - `fuzz`: generated models with extreme values never panic, hang or
+//!   lose the place of their errors;
+//! - `budgets`: limits on values past sense, `--force`, and the budgets that
+//!   stop a replication cleanly;
 //! - `cli`: the command line, including its error messages;
 //! - `sweeps`: experiments, shards, merge, resume, golden outputs;
 //! - `interrupted`: Ctrl-C during `run` and `sweep`, and resuming from it;
@@ -30,6 +34,7 @@
 //!   npm and Python packages) on first use.
 
 mod balancing;
+mod budgets;
 mod calibration;
 mod cli;
 mod common;
@@ -40,6 +45,7 @@ mod examples;
 mod exit_status;
 mod faults;
 mod fidelity;
+mod fuzz;
 mod growth;
 mod handlers;
 mod interrupted;

@@ -14,7 +14,7 @@ mod resilience;
 mod service;
 
 pub(crate) use growth::regions_of;
-pub use limits::{MAX_KEYS, MAX_RATE, MAX_REPLICAS, plain_number};
+pub use limits::{MAX_KEYS, MAX_NODES, MAX_RATE, MAX_REPLICAS, plain_number};
 
 use crate::spec::{DistAt, DistSpec, Duration, ModelSpec};
 use crate::suggest::did_you_mean;

@@ -20,6 +20,13 @@ pub const MAX_KEYS: u64 = 1 << 48;
 const WHY_RATE: &str = "one simulated second would take minutes to run (about 1e7 events per second per core); \
                         is the rate per minute or per day?";
 const WHY_REPLICAS: &str = "each one holds its own queue, workers and statistics";
+/// The most shards of a datastore, and nodes of a cache: each keeps its own
+/// latency histogram and tables, about half a megabyte (shards) and a third
+/// of one (cache nodes) per replication (measured), so a thousand of them
+/// is already half a gigabyte for each replication in flight.
+pub const MAX_NODES: u64 = 1000;
+const WHY_NODES: &str = "each keeps its own latency histogram and tables (a third to half a megabyte per \
+                         replication running)";
 const WHY_KEYS: &str = "2^48 keys; key numbers must stay exact in floating point. Is the count in bytes?";
 
 impl Checker<'_> {
@@ -44,6 +51,10 @@ impl Checker<'_> {
                     "1e9 requests per second",
                     WHY_RATE,
                 );
+            }
+            if let Some(users) = c.users {
+                let why = "each user is a loop of its own, with its own request and think time";
+                self.at_most(&["client", name, "users"], users as f64, MAX_REPLICAS as f64, "1,000,000", why);
             }
             if let Some(k) = &c.keys {
                 self.at_most(&["client", name, "keys", "n"], k.n as f64, MAX_KEYS as f64, "2^48 keys", WHY_KEYS);
@@ -74,13 +85,16 @@ impl Checker<'_> {
                 self.ticks(spec, &["client", name, "on_off", "mean_off"], o.mean_off, "switches");
             }
         }
+        let nodes = |this: &mut Self, path: &[&str], n: u64| {
+            this.at_most(path, n as f64, MAX_NODES as f64, "1000", WHY_NODES);
+        };
         for (name, c) in &spec.cache {
-            fleet(self, &["cache", name, "replicas"], c.replicas as u64);
+            nodes(self, &["cache", name, "replicas"], c.replicas as u64);
             fleet(self, &["cache", name, "workers"], c.workers as u64);
             self.at_most(&["cache", name, "capacity"], c.capacity as f64, MAX_KEYS as f64, "2^48 keys", WHY_KEYS);
         }
         for (name, d) in &spec.datastore {
-            fleet(self, &["datastore", name, "shards"], d.shards as u64);
+            nodes(self, &["datastore", name, "shards"], d.shards as u64);
             fleet(self, &["datastore", name, "replicas"], d.replicas as u64);
             fleet(self, &["datastore", name, "workers"], d.workers as u64);
             if let Some(k) = d.key_space {
