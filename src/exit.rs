@@ -17,7 +17,7 @@ pub const USAGE: u8 = 2;
 /// with no answer, or a reference case of `validate`.
 pub const CHECK_FAILED: u8 = 3;
 /// A run was stopped: a point ran away (its queues grew without bound) or
-/// spent a budget (`sim.max_events`, `sim.max_wall`).
+/// spent a budget (`sim.max_events`, `sim.max_wall`, `sim.max_memory`).
 /// Results of the points that finished are kept.
 pub const STOPPED: u8 = 4;
 /// A file or directory could not be read or written, or a results

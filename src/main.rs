@@ -4,13 +4,21 @@ mod cli;
 mod commands;
 mod exit;
 mod interrupt;
+mod memory;
 mod progress;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
+#[global_allocator]
+static ALLOCATOR: memory::Counting = memory::Counting;
+
 fn main() -> ExitCode {
+    tailsim_runner::execute::watch_memory(tailsim_runner::execute::MemoryGauge {
+        in_use: memory::in_use,
+        default_budget: memory::default_budget(),
+    });
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -122,6 +122,18 @@ fn a_spent_budget_stops_the_replication_and_says_which_when_and_why() {
     let text = said(4, &args);
     assert!(text.contains("the wall-time budget (`sim.max_wall` = 1ms) is spent, after "), "{text}");
 
+    // Queues allowed to grow far: the memory budget stops it.
+    let mut args = vec!["run", "models/lb_policies.toml", "--set", "client.web.rate=1e6"];
+    args.extend(["--set", "service.api.queue_capacity=10000000", "--set", "sim.max_in_flight=100000000"]);
+    args.extend(["--set", "sim.max_memory=\"100MB\""]);
+    args.extend(common);
+    let text = said(4, &args);
+    assert!(
+        text.contains("the memory budget (`sim.max_memory` = 100MB, for every replication running at once)"),
+        "{text}"
+    );
+    assert!(text.contains("(289x over)"), "{text}");
+
     // A model within its budgets is not touched by them.
     let mut args = vec!["run", "models/mm1.toml", "--set", "sim.duration=5s", "--set", "sim.warmup=1s"];
     args.extend(common);
@@ -129,4 +141,6 @@ fn a_spent_budget_stops_the_replication_and_says_which_when_and_why() {
     // A budget of zero is no budget at all.
     let text = said(1, &["check", "models/mm1.toml", "--set", "sim.max_events=0"]);
     assert!(text.contains("`sim.max_events`: must be at least 1"), "{text}");
+    let text = said(1, &["check", "models/mm1.toml", "--set", "sim.max_memory=\"4 parsecs\""]);
+    assert!(text.contains("invalid amount of memory `4 parsecs`"), "{text}");
 }

@@ -29,9 +29,12 @@ use crate::common::root;
 /// Events a fuzzed replication may handle: small, so a case is quick.
 const EVENT_BUDGET: u64 = 20_000;
 
-/// Every shipped model, with the dotted paths of its fields (through
-/// tables; an array counts as one field) and their values.
-fn shipped() -> Vec<(String, String, Vec<(String, toml::Value)>)> {
+/// A shipped model: its path, its text, and the dotted path and value of
+/// each of its fields (through tables; an array counts as one field).
+type Shipped = (String, String, Vec<(String, toml::Value)>);
+
+/// Every shipped model.
+fn shipped() -> Vec<Shipped> {
     let mut models: Vec<_> = std::fs::read_dir(root().join("models"))
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -10,6 +10,7 @@
 
 mod autoscale;
 mod balancer;
+mod bytes;
 mod cache;
 mod client;
 mod datastore;
@@ -31,6 +32,7 @@ use serde::Deserialize;
 
 pub use autoscale::{AutoscaleSpec, ColdShapeSpec, ColdSpec, ScaleMetricSpec, ScalePolicySpec, ScheduleStepSpec};
 pub use balancer::{BalancerPolicySpec, BalancerSpec, HealthCheckSpec, OutlierSpec};
+pub use bytes::Bytes;
 pub use cache::{CacheModeSpec, CacheSpec, EvictionSpec, PrewarmSpec, TtlSpec, WritePolicySpec};
 pub use client::{
     ArrivalSpec, BurstSpec, ClientSpec, DiurnalSpec, HotspotSpec, KeyDistSpec, KeySpec, OnOffSpec, RatePoint, SpikeSpec,
@@ -107,10 +109,15 @@ pub struct SimSpec {
     /// says it was stopped, and why). Defaults to [`DEFAULT_MAX_EVENTS`].
     pub max_events: Option<u64>,
     /// Stop a replication that has run for this much wall-clock time (a
-    /// budget, checked every 65,536 events). Unlike every other setting
+    /// budget, checked every 4,096 events). Unlike every other setting
     /// it depends on the machine, so a run it stops is not reproducible;
     /// one it does not stop is unaffected.
     pub max_wall: Duration,
+    /// Stop a replication when the simulator's memory in use (all the
+    /// replications running at once together) passes this (a budget,
+    /// checked with the wall time). Unset, the command line uses half of
+    /// the machine's memory. Like `max_wall`, it depends on the machine.
+    pub max_memory: Option<Bytes>,
     /// Stop, with an error, when this many requests are in flight at once: a
     /// guard against models whose queues grow without bound.
     pub max_in_flight: u64,
@@ -145,6 +152,7 @@ impl Default for SimSpec {
             window: Duration::from_secs(1),
             max_events: Some(DEFAULT_MAX_EVENTS),
             max_wall: Duration::from_secs(3600),
+            max_memory: None,
             max_in_flight: 1_000_000,
             window_slo: None,
         }

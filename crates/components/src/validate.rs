@@ -268,6 +268,9 @@ pub(crate) fn check(spec: &ModelSpec) -> Result<BTreeMap<DistAt, crate::dist::Di
     if sim.max_wall.0 == 0 {
         c.err(&["sim", "max_wall"], "must be longer than zero");
     }
+    if sim.max_memory.is_some_and(|m| m.0 == 0) {
+        c.err(&["sim", "max_memory"], "must be more than zero");
+    }
     if let Some(w) = &sim.window_slo {
         if let Some(e) = w.error_rate {
             c.probability(&["sim", "window_slo", "error_rate"], e);

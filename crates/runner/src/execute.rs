@@ -4,6 +4,7 @@
 //! the same for any number of threads.
 
 use std::ops::ControlFlow;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -11,6 +12,7 @@ use tailsim_components::analysis::budget_cause;
 use tailsim_components::model::Model;
 use tailsim_components::result::RunResult;
 use tailsim_components::sim::Simulation;
+use tailsim_components::spec::Bytes;
 use tailsim_engine::StopReason;
 use tailsim_engine::rng::derive_seed;
 use tailsim_engine::time::{Time, as_secs_f64};
@@ -45,30 +47,68 @@ impl Progress for Silent {}
 /// budget on time, rarely enough to cost nothing measurable.
 const REPORT_EVERY: u64 = 1 << 12;
 
+/// How the memory budget is measured: a reading of the bytes the process
+/// has allocated, and the budget to use when the model sets none. The
+/// binary sets it (it counts allocations); without it, memory is not
+/// watched.
+#[derive(Copy, Clone)]
+pub struct MemoryGauge {
+    pub in_use: fn() -> u64,
+    pub default_budget: u64,
+}
+
+static MEMORY: OnceLock<MemoryGauge> = OnceLock::new();
+
+/// Watches memory with `gauge` from now on (the first call wins).
+pub fn watch_memory(gauge: MemoryGauge) {
+    let _ = MEMORY.set(gauge);
+}
+
+/// Which budget stopped a replication from its checkpoint.
+enum Halt {
+    Wall,
+    Memory(u64),
+}
+
 /// Runs one replication of `model`, reporting its progress and stopping
-/// it at the wall-time budget (`sim.max_wall`). A replication stopped by
-/// a budget says so in `runaway`: which budget, when, and the likely cause.
+/// it at the wall-time and memory budgets (`sim.max_wall`,
+/// `sim.max_memory`). A replication stopped by a budget says so in
+/// `runaway`: which budget, when, and the likely cause.
 fn run_one(model: &Model, sim: Simulation, progress: &dyn Progress) -> RunResult {
     let spec = &model.spec().sim;
     let duration = spec.duration.0.max(1) as u128;
     let (started, max_wall) = (Instant::now(), Duration::from_nanos(spec.max_wall.0));
-    let (mut shown, mut events) = (0u64, 0u64);
+    let memory = MEMORY.get().map(|g| (g.in_use, spec.max_memory.map_or(g.default_budget, |b| b.0)));
+    let (mut shown, mut events, mut halt) = (0u64, 0u64, None);
     let mut result = sim.run_reporting(REPORT_EVERY, &mut |now| {
         let reached = ((now as u128 * 1000 / duration) as u64).min(1000);
         progress.advanced(reached - shown.min(reached), REPORT_EVERY);
         shown = shown.max(reached);
         events += REPORT_EVERY;
-        if started.elapsed() >= max_wall { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        if started.elapsed() >= max_wall {
+            halt = Some(Halt::Wall);
+        } else if let Some((in_use, budget)) = memory
+            && in_use() > budget
+        {
+            halt = Some(Halt::Memory(budget));
+        }
+        if halt.is_some() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     });
     progress.advanced(1000 - shown, result.events.saturating_sub(events));
     progress.replication_done();
-    let budget = match result.stop {
-        StopReason::EventBudget if result.end < spec.duration.0 => {
+    let budget = match (result.stop, halt) {
+        (StopReason::EventBudget, _) if result.end < spec.duration.0 => {
             Some(format!("the event budget (`sim.max_events` = {}) is spent", result.events))
         }
-        StopReason::Halted => Some(format!(
+        (StopReason::Halted, Some(Halt::Wall)) => Some(format!(
             "the wall-time budget (`sim.max_wall` = {}) is spent, after {} events",
             spec.max_wall, result.events
+        )),
+        (StopReason::Halted, Some(Halt::Memory(budget))) => Some(format!(
+            "the memory budget (`sim.max_memory` = {}, for every replication running at once) is spent, after {} \
+             events",
+            Bytes(budget),
+            result.events
         )),
         _ => None,
     };
