@@ -10,7 +10,7 @@ use crate::common::root;
 use crate::sweeps::assert_same_tree;
 
 /// An M/M/1 long enough that one replication runs for seconds, so it is
-/// saved when it finishes (replications under half a second are not).
+/// saved when it finishes (replications of under 4 million events are not).
 const LONG: [&str; 4] = ["--set", "sim.duration=30000s", "--set", "sim.window=10s"];
 
 fn spawn(args: &[&str]) -> Child {

@@ -183,12 +183,11 @@ pub fn run_replications(
     progress: &dyn Progress,
 ) -> Vec<RunResult> {
     let listed: Vec<u32> = reps.collect();
-    run_listed(model, seed, point, warmup, &listed, progress, &|_, _, _| Ok(())).expect("keeping nothing cannot fail")
+    run_listed(model, seed, point, warmup, &listed, progress, &|_, _| Ok(())).expect("keeping nothing cannot fail")
 }
 
 /// Runs the replications listed in `reps` of one point, in parallel, and
-/// hands each to `keep` as it finishes, with the wall time it took (a
-/// sweep saves it there). Returns
+/// hands each to `keep` as it finishes (a sweep saves it there). Returns
 /// them in the order listed, or the first error `keep` gave.
 pub(crate) fn run_listed(
     model: &Model,
@@ -197,14 +196,13 @@ pub(crate) fn run_listed(
     warmup: Time,
     reps: &[u32],
     progress: &dyn Progress,
-    keep: &(dyn Fn(u32, &RunResult, Duration) -> Result<(), RunError> + Sync),
+    keep: &(dyn Fn(u32, &RunResult) -> Result<(), RunError> + Sync),
 ) -> Result<Vec<RunResult>, RunError> {
     reps.par_iter()
         .map(|&rep| {
             let sim = Simulation::new(model, replication_seed(seed, point, rep)).with_warmup(warmup);
-            let started = Instant::now();
             let result = run_one(model, sim, progress);
-            keep(rep, &result, started.elapsed())?;
+            keep(rep, &result)?;
             Ok(result)
         })
         .collect()

@@ -189,7 +189,10 @@ pub(crate) fn run_point(
     let model = &point.model;
     let (seed, index, batch) = (point.seed, point.index, point.replications);
     let (warmup, method) = kept.warmup.unwrap_or_else(|| resolve_warmup(model, seed, index));
-    let keep = |rep: u32, run: &RunResult, took| store.map_or(Ok(()), |s| s.save(rep, (warmup, method), run, took));
+    let keep = |rep: u32, run: &RunResult| match store {
+        Some(s) if saved::worth_saving(run) => s.save(rep, (warmup, method), run),
+        _ => Ok(()),
+    };
     // Replications `reps`, in order: the kept ones and the rest run now
     // (announced to `progress` as more work when `more`).
     let mut round = |reps: Range<u32>, more: bool| -> Result<Vec<RunResult>, RunError> {

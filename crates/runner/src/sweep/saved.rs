@@ -3,8 +3,8 @@
 //!
 //! Each finished replication of an unfinished point is written atomically
 //! to `points/<i>/replications/<r>.json`, with the point's fingerprint and
-//! the warm-up it ran with (when it ran long enough to be worth saving,
-//! [`WORTH_SAVING`]). Once the point's `point.json` is written the
+//! the warm-up it ran with (when it was long enough to be worth saving,
+//! [`worth_saving`]). Once the point's `point.json` is written the
 //! folder is removed, so a finished directory holds the same files whether
 //! or not it was ever interrupted. A replication is saved only if it reads
 //! back equal to what was computed (a NaN, which JSON cannot hold, would
@@ -13,7 +13,6 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tailsim_components::result::RunResult;
@@ -24,11 +23,19 @@ use crate::RunError;
 use crate::execute::WarmupMethod;
 use crate::output::write_atomic;
 
-/// Replications that ran for less wall time than this are not saved: a
-/// replication's file takes a few milliseconds to write and check (10 ms
-/// for `celebrity_stampede`'s 1.1 MB), so saving one that ran 30 ms would
-/// cost a tenth of the run, and losing it costs less than half a second.
-const WORTH_SAVING: Duration = Duration::from_millis(500);
+/// Replications of fewer events than this are not saved: a replication's
+/// file takes milliseconds to write and check (10 ms for
+/// `celebrity_stampede`'s 1.1 MB, whose replications handle 8 million
+/// events in about a second), so saving a short one (M/M/1's 0.9 million
+/// events, 30 ms) would cost a tenth of the run, and losing it costs a
+/// fraction of a second. Counted in events, not wall time, so the rule is
+/// the same on every machine and under a profiler.
+const WORTH_SAVING: u64 = 4_000_000;
+
+/// Whether a finished replication is long enough to save.
+pub(crate) fn worth_saving(result: &RunResult) -> bool {
+    result.events >= WORTH_SAVING
+}
 
 /// One saved replication, as its file holds it.
 #[derive(Serialize, Deserialize)]
@@ -92,15 +99,8 @@ impl ReplicationStore {
         kept
     }
 
-    /// Saves a finished replication that took `took` to run, if it took
-    /// long enough to be worth it and reads back equal.
-    pub fn save(
-        &self,
-        replication: u32,
-        warmup: (Time, WarmupMethod),
-        result: &RunResult,
-        took: Duration,
-    ) -> Result<(), RunError> {
+    /// Saves a finished replication, if it reads back equal.
+    pub fn save(&self, replication: u32, warmup: (Time, WarmupMethod), result: &RunResult) -> Result<(), RunError> {
         let saved = SavedReplication {
             fingerprint: self.fingerprint.clone(),
             replication,
@@ -108,9 +108,6 @@ impl ReplicationStore {
             warmup_method: warmup.1,
             result: result.clone(),
         };
-        if took < WORTH_SAVING {
-            return Ok(());
-        }
         let path = self.path(replication);
         let text = serde_json::to_string(&saved).map_err(|e| io_error("encoding", &path, e))?;
         let reads_back = serde_json::from_str::<SavedReplication>(&text).is_ok_and(|back| back.result == *result);
@@ -173,10 +170,10 @@ mod tests {
         let store = ReplicationStore::new(&out, 3, "abc");
         let warmup = (1_000_000_000, WarmupMethod::Fixed);
         let (a, b) = (replication(1), replication(2));
-        store.save(0, warmup, &a, WORTH_SAVING).unwrap();
-        store.save(2, warmup, &b, WORTH_SAVING).unwrap();
-        // Too quick to be worth a file.
-        store.save(1, warmup, &b, WORTH_SAVING / 2).unwrap();
+        store.save(0, warmup, &a).unwrap();
+        store.save(2, warmup, &b).unwrap();
+        // Too short to be worth a file.
+        assert!(!worth_saving(&b) && worth_saving(&RunResult { events: WORTH_SAVING, ..b.clone() }));
         let kept = store.load();
         assert_eq!(kept.warmup, Some(warmup));
         assert_eq!(kept.runs.keys().copied().collect::<Vec<_>>(), vec![0, 2]);
@@ -189,7 +186,7 @@ mod tests {
         // A result JSON cannot hold (a NaN) is not saved at all.
         let mut odd = a.clone();
         odd.services[0].busy_mean = f64::NAN;
-        store.save(4, warmup, &odd, WORTH_SAVING).unwrap();
+        store.save(4, warmup, &odd).unwrap();
         assert!(!store.path(4).exists());
         store.clear().unwrap();
         assert!(!out.join("points/3/replications").exists());
