@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use tailsim_components::analysis::{
     IMPLAUSIBLE_OVERLOAD, SUSPICIOUS_OVERLOAD, ServiceLoad, UNIT_SLIP, analyse, overload_message,
 };
+use tailsim_components::spec::EvictionSpec;
 use tailsim_runner::table::align;
 
 use crate::cli::CheckArgs;
@@ -98,7 +99,8 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         }
         let mut note = flag.to_string();
         if let Some(h) = s.hit_ratio {
-            note = format!("{note} hit ratio ≈ {h:.3} (Che, no expiry)").trim().to_string();
+            let how = spec.spec().cache.get(&s.name).map_or("", |c| estimate_name(c.eviction, c.ttl.is_some()));
+            note = format!("{note} hit ratio ≈ {h:.3} ({how})").trim().to_string();
         }
         if s.closed_loop {
             note = format!("{note} closed loop: offered is an upper bound").trim().to_string();
@@ -156,4 +158,17 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         unstable_names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
     );
     Ok(ExitCode::from(crate::exit::INVALID))
+}
+
+/// How the hit ratio of a cache with this eviction (and a TTL or not) is
+/// estimated (`analysis`'s key popularity).
+fn estimate_name(eviction: EvictionSpec, ttl: bool) -> &'static str {
+    match (eviction, ttl) {
+        (EvictionSpec::Lru, false) => "Che, LRU",
+        (EvictionSpec::Lru, true) => "Che, LRU, bounded by the TTL",
+        (EvictionSpec::Fifo | EvictionSpec::Random, false) => "fixed point, FIFO/random",
+        (EvictionSpec::Fifo | EvictionSpec::Random, true) => "fixed point, FIFO/random, with the TTL",
+        (EvictionSpec::Lfu, false) => "top keys, LFU",
+        (EvictionSpec::Lfu, true) => "top keys, LFU, bounded by the TTL",
+    }
 }

@@ -181,9 +181,18 @@ struct Context<'a> {
 }
 
 impl Context<'_> {
-    fn hit_ratio(&self, cache: &str, client: usize) -> f64 {
+    /// The hit ratio `client`'s reads (`reads` per second) see at `cache`.
+    fn hit_ratio(&self, cache: &str, client: usize, reads: f64) -> f64 {
         let c = &self.spec.cache[cache];
-        self.popularity[client].hit_ratio(c.capacity as f64 * c.replicas as f64)
+        // The TTL in this client's requests: its mean, times the read rate.
+        let ttl = c.ttl.as_ref().map(|t| {
+            let mean = match t {
+                crate::spec::TtlSpec::Fixed(d) => d.as_secs_f64(),
+                crate::spec::TtlSpec::Drawn(_) => self.model.dist(&DistAt::CacheTtl(cache.to_string())).mean() / 1e9,
+            };
+            mean * reads
+        });
+        self.popularity[client].hit_ratio(c.capacity as f64 * c.replicas as f64, c.eviction, ttl)
     }
 
     fn propagate(&mut self, name: &str, flow: Flow) {
@@ -210,7 +219,7 @@ impl Context<'_> {
             return;
         }
         if let Some(c) = spec.cache.get(name) {
-            let h = self.hit_ratio(name, flow.client);
+            let h = self.hit_ratio(name, flow.client, flow.reads);
             let acc = self.components.entry(name.to_string()).or_default();
             acc.add(flow);
             acc.hits += flow.reads * h;
@@ -243,7 +252,7 @@ impl Context<'_> {
                     StepSpec::CacheAside { cache, origin, .. } => {
                         // Lookups and invalidations reach the cache; misses
                         // (and their fills) and writes reach the origin.
-                        let h = self.hit_ratio(cache, part.client);
+                        let h = self.hit_ratio(cache, part.client, part.reads);
                         self.propagate(cache, part);
                         if part.reads > 0.0 {
                             self.propagate(cache, part.reads_only(1.0 - h));
