@@ -118,7 +118,7 @@ pub fn judge(checks: Vec<Check>) -> Vec<Verdict> {
             let (pass, note) = match &c.rule {
                 Rule::Exact => (gap.abs() <= wide, String::new()),
                 Rule::Approximate { margin, reason } => {
-                    (gap.abs() <= wide + margin * c.theory.abs(), format!("±{:.0}%: {reason}", margin * 100.0))
+                    (gap.abs() <= wide + margin * c.theory.abs(), format!("±{}%: {reason}", percent(*margin)))
                 }
                 Rule::LimitFromAbove { margin, reason } => (
                     gap >= -wide && gap <= wide + margin * c.theory.abs(),
@@ -143,6 +143,11 @@ pub fn judge(checks: Vec<Check>) -> Vec<Verdict> {
             }
         })
         .collect()
+}
+
+/// A margin in percent: whole above 1%, to a tenth below.
+fn percent(margin: f64) -> String {
+    if margin >= 0.01 { format!("{:.0}", margin * 100.0) } else { format!("{:.1}", margin * 100.0) }
 }
 
 /// Loads a model written in TOML (cases are written the way users write

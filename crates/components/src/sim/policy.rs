@@ -379,6 +379,36 @@ mod tests {
         assert!((mean / (20.0 * MILLISECOND as f64) - 1.0).abs() < 0.02, "full jitter averages half");
     }
 
+    /// Decorrelated jitter draws the next wait uniformly between the base
+    /// and three times the previous wait, then caps it: a mean of
+    /// (base + 3 prev) / 2 below the cap, and, where 3 prev passes the cap
+    /// c, (c^2 - base^2) / 2 + (3 prev - c) c over (3 prev - base). Each
+    /// mean is checked inside its 99% interval from 20,000 draws.
+    #[test]
+    fn decorrelated_jitter_has_the_mean_of_its_uniform_draw() {
+        let mut rng = stream(7, "decorrelated");
+        let deco = retry(JitterSpec::Decorrelated);
+        let (base, cap) = (10.0 * MILLISECOND as f64, 100.0 * MILLISECOND as f64);
+        for prev_ms in [10.0, 20.0, 30.0, 50.0, 80.0] {
+            let prev = prev_ms * MILLISECOND as f64;
+            let hi = 3.0 * prev;
+            let theory = if hi <= cap {
+                (base + hi) / 2.0
+            } else {
+                ((cap * cap - base * base) / 2.0 + (hi - cap) * cap) / (hi - base)
+            };
+            let n = 20_000;
+            let draws: Vec<f64> = (0..n).map(|_| deco.backoff(2, prev as Time, &mut rng) as f64).collect();
+            let mean = draws.iter().sum::<f64>() / n as f64;
+            let var = draws.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+            let half = 2.576 * (var / n as f64).sqrt();
+            assert!(
+                (mean - theory).abs() <= half,
+                "prev {prev_ms} ms: mean {mean:.0} ns, theory {theory:.0} ± {half:.0}"
+            );
+        }
+    }
+
     #[test]
     fn retry_budget_spends_and_earns() {
         let mut r = retry(JitterSpec::None);
