@@ -340,7 +340,8 @@ mod tests {
     use super::*;
     use crate::spec::{ClientSpec, Duration, ServiceSpec};
 
-    fn model() -> ModelSpec {
+    /// One client at 100 req/s and one service: a valid model to vary.
+    pub(super) fn model() -> ModelSpec {
         let mut m = ModelSpec::default();
         m.client.insert("web".into(), ClientSpec::poisson("app", 100.0));
         m.service.insert("app".into(), ServiceSpec::new(1, 1, DistSpec::exponential(Duration::from_millis(1))));

@@ -139,14 +139,8 @@ pub fn plain_number(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::{ClientSpec, DistSpec, Duration, KeyDistSpec, KeySpec, ServiceSpec};
-
-    fn model() -> ModelSpec {
-        let mut m = ModelSpec::default();
-        m.client.insert("web".into(), ClientSpec::poisson("app", 100.0));
-        m.service.insert("app".into(), ServiceSpec::new(1, 1, DistSpec::exponential(Duration::from_millis(1))));
-        m
-    }
+    use crate::spec::{KeyDistSpec, KeySpec};
+    use crate::validate::tests::model;
 
     fn errors(m: &ModelSpec) -> Vec<String> {
         crate::validate::check(m).err().unwrap_or_default().iter().map(|e| e.to_string()).collect()
