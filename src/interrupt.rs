@@ -8,6 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+
 use indicatif::ProgressBar;
 
 /// What a results directory holds of finished work: whole points, and
@@ -44,12 +46,23 @@ pub fn message(out: &Path, resume: &[String]) -> String {
     format!("interrupted: {kept} in {}; continue with\n  tailsim {}", out.display(), command.join(" "))
 }
 
+/// Set once the run or sweep has returned: a Ctrl-C while its results are
+/// printed interrupts nothing worth resuming.
+static FINISHED: AtomicBool = AtomicBool::new(false);
+
+/// The work is done; Ctrl-C from now on exits without the message.
+pub fn finished() {
+    FINISHED.store(true, Relaxed);
+}
+
 /// On Ctrl-C: clears the progress bar, prints [`message`] and exits.
 /// `resume` is the command line, after `tailsim`, that resumes the work.
 pub fn on_ctrl_c(bar: ProgressBar, out: PathBuf, resume: Vec<String>) -> anyhow::Result<()> {
     ctrlc::set_handler(move || {
-        bar.finish_and_clear();
-        eprintln!("{}", message(&out, &resume));
+        if !FINISHED.load(Relaxed) {
+            bar.finish_and_clear();
+            eprintln!("{}", message(&out, &resume));
+        }
         std::process::exit(crate::exit::INTERRUPTED.into());
     })
     .map_err(|e| anyhow::anyhow!("cannot catch Ctrl-C: {e}"))

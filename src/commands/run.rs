@@ -29,6 +29,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     )?;
     let started = std::time::Instant::now();
     let report = run_model(RunRequest { plan: &plan, out: Some(out), resume: args.resume }, &bar);
+    crate::interrupt::finished();
     bar.finish();
     let report = report?;
     print!("{}", report.table);

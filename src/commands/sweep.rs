@@ -65,6 +65,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
     )?;
     let started = std::time::Instant::now();
     let outcome = sweep(SweepRequest { plan: &plan, out: out.clone(), shard, resume: args.resume }, &bar);
+    crate::interrupt::finished();
     bar.finish();
     let outcome = outcome?;
     let wall = started.elapsed().as_secs_f64();

@@ -138,7 +138,7 @@ fn a_spent_budget_stops_the_replication_and_says_which_when_and_why() {
     let mut args = vec!["run", "models/mm1.toml", "--set", "sim.duration=5s", "--set", "sim.warmup=1s"];
     args.extend(common);
     said(0, &args);
-    // A budget of zero is no budget at all.
+    // A budget of zero, or an amount that is not one, is refused.
     let text = said(1, &["check", "models/mm1.toml", "--set", "sim.max_events=0"]);
     assert!(text.contains("`sim.max_events`: must be at least 1"), "{text}");
     let text = said(1, &["check", "models/mm1.toml", "--set", "sim.max_memory=\"4 parsecs\""]);

@@ -233,7 +233,8 @@ fn case(origin: &str, text: &str, overrides: &[Override]) -> Ended {
     budgeted.push(Override::new("sim.max_events", EVENT_BUDGET.to_string(), "fuzz"));
     budgeted.push(Override::new("sim.max_wall", "\"5s\"", "fuzz"));
     budgeted.push(Override::new("sim.replications", "1", "fuzz"));
-    let Ok(model) = file.load(&budgeted) else { return Ended::Refused };
+    // The budgets come last, so a model that loaded loads with them too.
+    let model = file.load(&budgeted).unwrap_or_else(|d| panic!("{origin} with {overrides:?} and budgets: {d}"));
     let seed = model.spec().sim.seed;
     let (warmup, _) = resolve_warmup(&model, seed, 0);
     let runs = run_replications(&model, seed, 0, warmup, 0..1, &Silent);

@@ -192,6 +192,8 @@ impl Context<'_> {
             };
             mean * reads
         });
+        // A TTL without a finite mean (a heavy Pareto) is as good as none.
+        let ttl = ttl.filter(|t| t.is_finite());
         self.popularity[client].hit_ratio(c.capacity as f64 * c.replicas as f64, c.eviction, ttl)
     }
 

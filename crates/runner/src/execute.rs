@@ -153,7 +153,8 @@ pub fn resolve_warmup(model: &Model, seed: u64, point: usize) -> (Time, WarmupMe
         return (w.0, WarmupMethod::Fixed);
     }
     let pilot_seed = derive_seed(seed, &[point as u64, u64::MAX]);
-    let pilot = Simulation::new(model, pilot_seed).with_warmup(0).run();
+    // Under the same budgets as every replication.
+    let pilot = run_one(model, Simulation::new(model, pilot_seed).with_warmup(0), &Silent);
     let mut last = f64::NAN;
     let obs: Vec<f64> = pilot
         .series

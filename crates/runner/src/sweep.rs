@@ -8,7 +8,9 @@
 //! Everything else (`summary.json`, `points.csv`, `.hgrm`, time series,
 //! plots) is derived from those files by [`finalize`]. That is what makes
 //! the outputs the same for any `--jobs`, for `--resume` after a kill, and
-//! for `--shard K/N` runs combined by [`merge`]. Which points a shard runs
+//! for `--shard K/N` runs combined by [`merge`]. (A replication that the
+//! wall-time or memory budget stops is the exception: which one it is
+//! depends on the machine and on `--jobs`, and its point is marked stopped.) Which points a shard runs
 //! is decided by [`crate::shard`], from the costs recorded in the plan.
 
 mod merge;
@@ -310,7 +312,7 @@ pub fn sweep(req: SweepRequest<'_>, progress: &dyn Progress) -> Result<SweepOutc
         })
         .collect();
     let resumed = todo.iter().filter(|(_, _, whole, _)| whole.is_some()).count();
-    let replications_kept = todo.iter().map(|(p, _, _, kept)| kept.count_in(0..p.replications)).sum();
+    let replications_kept = todo.iter().map(|(_, _, _, kept)| kept.runs.len() as u64).sum();
     progress.add_work(
         todo.iter()
             .filter(|(_, _, whole, _)| whole.is_none())
@@ -338,7 +340,7 @@ pub fn sweep(req: SweepRequest<'_>, progress: &dyn Progress) -> Result<SweepOutc
             write_json(&point_dir(&req.out, p.index).join("point.json"), &record)?;
             store.clear()?;
             progress.point_done();
-            Ok(record.result.events - events_kept)
+            Ok(record.result.events.saturating_sub(events_kept))
         })
         .collect();
     let mut events = 0;

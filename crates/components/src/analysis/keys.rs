@@ -115,7 +115,7 @@ impl Popularity {
             EvictionSpec::Lfu => self.top(capacity, fresh),
             EvictionSpec::Lru => {
                 let t = self.characteristic_time(capacity, |q, t| 1.0 - (-q * t).exp());
-                self.hits(|q| if t.is_finite() { 1.0 - (-q * t).exp() } else { 1.0 }.min(fresh(q)))
+                self.hits(|q| (if t.is_finite() { 1.0 - (-q * t).exp() } else { 1.0 }).min(fresh(q)))
             }
             EvictionSpec::Fifo | EvictionSpec::Random => {
                 let t = self.characteristic_time(capacity, |q, t| q * t / (1.0 + q * t));

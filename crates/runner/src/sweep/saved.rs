@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use tailsim_components::result::RunResult;
+use tailsim_engine::StopReason;
 use tailsim_engine::time::Time;
 
 use super::{io_error, point_dir};
@@ -32,9 +33,10 @@ use crate::output::write_atomic;
 /// the same on every machine and under a profiler.
 const WORTH_SAVING: u64 = 4_000_000;
 
-/// Whether a finished replication is long enough to save.
+/// Whether a finished replication is long enough to save, and the same on
+/// every machine: one the wall-time or memory budget stopped is not.
 pub(crate) fn worth_saving(result: &RunResult) -> bool {
-    result.events >= WORTH_SAVING
+    result.events >= WORTH_SAVING && result.stop != StopReason::Halted
 }
 
 /// One saved replication, as its file holds it.
@@ -174,6 +176,7 @@ mod tests {
         store.save(2, warmup, &b).unwrap();
         // Too short to be worth a file.
         assert!(!worth_saving(&b) && worth_saving(&RunResult { events: WORTH_SAVING, ..b.clone() }));
+        assert!(!worth_saving(&RunResult { events: WORTH_SAVING, stop: StopReason::Halted, ..b.clone() }));
         let kept = store.load();
         assert_eq!(kept.warmup, Some(warmup));
         assert_eq!(kept.runs.keys().copied().collect::<Vec<_>>(), vec![0, 2]);

@@ -130,11 +130,12 @@ pub fn supermarket_mean(lambda: f64, d: u32) -> f64 {
 /// arrival rate), after a warm-up of a fifth of `customers`. Returns the
 /// mean over `reps` independent runs and the half-width of its 99% interval.
 pub fn supermarket_reference(n: usize, d: usize, lambda: f64, customers: u64, reps: u32, seed: u64) -> (f64, f64) {
+    assert!(n > 0 && d > 0 && lambda > 0.0 && customers > 0 && reps > 1, "a supermarket model to simulate");
     let means: Vec<f64> = (0..reps)
         .map(|r| {
             let mut state = seed ^ (r as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
             let mut unit = || (tailsim_engine::rng::splitmix64(&mut state) >> 11) as f64 / (1u64 << 53) as f64;
-            let (mut queue, mut busy, mut slot) = (vec![0u32; n], Vec::with_capacity(n), vec![usize::MAX; n]);
+            let (mut queue, mut busy) = (vec![0u32; n], Vec::with_capacity(n));
             let mut perm: Vec<usize> = (0..n).collect();
             let arrival_rate = lambda * n as f64;
             let (mut in_system, mut arrivals, mut area, mut time) = (0u64, 0u64, 0.0, 0.0);
@@ -157,7 +158,6 @@ pub fn supermarket_reference(n: usize, d: usize, lambda: f64, customers: u64, re
                     }
                     queue[best] += 1;
                     if queue[best] == 1 {
-                        slot[best] = busy.len();
                         busy.push(best);
                     }
                     in_system += 1;
@@ -167,12 +167,7 @@ pub fn supermarket_reference(n: usize, d: usize, lambda: f64, customers: u64, re
                     let server = busy[k];
                     queue[server] -= 1;
                     if queue[server] == 0 {
-                        let last = busy.pop().expect("a busy server");
-                        if last != server {
-                            busy[k] = last;
-                            slot[last] = k;
-                        }
-                        slot[server] = usize::MAX;
+                        busy.swap_remove(k);
                     }
                     in_system -= 1;
                 }
