@@ -158,6 +158,17 @@ impl ModelFile {
         // Data files: a client's `rate` or `keys` table naming a file is taken
         // out before deserialising and loaded after; `dist = "file"`
         // distributions deserialise as references and are loaded in place.
+        // `[sim]` is all defaults, so serde would also take an array for it
+        // (a struct read from a sequence): refuse that here.
+        if let Some(sim) = root.get_ref().get("sim")
+            && !matches!(sim.get_ref(), DeValue::Table(_))
+        {
+            return Err(Diagnostics(vec![Diagnostic {
+                message: format!("`sim` must be a table of settings, found {}", with_article(sim.get_ref().type_str())),
+                location: Some(source.locate(sim.span())),
+                help: Some("write `[sim]` with its fields below, such as `duration = \"60s\"`".into()),
+            }]));
+        }
         let pending = crate::data_file::resolve::take_client_files(root.get_mut());
         let mut spec =
             ModelSpec::deserialize(toml::de::Deserializer::from(root)).map_err(|e| toml_diagnostic(&source, &e))?;
@@ -207,6 +218,12 @@ fn validate_then(
     let model = Model::resolve(spec)?;
     check(&model)?;
     Ok(model)
+}
+
+/// "an array", "a table": a TOML type name with its article.
+fn with_article(kind: &str) -> String {
+    let vowel = kind.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {kind}", if vowel { "an" } else { "a" })
 }
 
 /// Writes one override into the tree. Errors carry a span in the override.
@@ -268,7 +285,7 @@ fn apply<'a>(root: &mut DeTable<'a>, ov: &'a Override, offset: usize) -> Result<
             Some(other) => {
                 return Err((
                     span.clone(),
-                    format!("cannot set `{}`: `{walked}` is a {}, not a table", ov.path, other.type_str()),
+                    format!("cannot set `{}`: `{walked}` is {}, not a table", ov.path, with_article(other.type_str())),
                 ));
             }
             None => unreachable!("inserted above"),
@@ -414,6 +431,15 @@ service_time = { dist = "exponential", mean = "1ms" }
             spec.service["app"].service_time,
             Some(tailsim_components::spec::DistSpec::exponential(tailsim_components::spec::Duration::from_millis(2)))
         );
+    }
+
+    #[test]
+    fn sim_must_be_a_table_not_an_array_read_as_defaults() {
+        let e = first_error(MM1, &["sim=[]"]);
+        assert!(e.contains("`sim` must be a table of settings, found an array"), "{e}");
+        assert!(e.contains("--set sim=[]"), "{e}");
+        let e = first_error(MM1, &["sim=[]", "sim.duration=5s"]);
+        assert!(e.contains("`sim` is an array, not a table"), "{e}");
     }
 
     #[test]
