@@ -194,3 +194,53 @@ fn the_data_file_tables_and_observed_are_documented() {
         missing.join("\n")
     );
 }
+
+/// Every key path of `value`, arrays written `[]`, into `out`. The children
+/// of an estimate ({mean, ci95, n}) and the keys of an `errors` map (error
+/// kinds) are left to the sections that explain them once.
+fn result_paths(value: &serde_json::Value, prefix: &str, out: &mut std::collections::BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let estimate = map.len() == 3 && ["mean", "ci95", "n"].iter().all(|k| map.contains_key(*k));
+            if estimate || prefix.ends_with("errors") {
+                return;
+            }
+            for (k, v) in map {
+                let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                out.insert(path.clone());
+                result_paths(v, &path, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for v in items {
+                result_paths(v, &format!("{prefix}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// docs/RESULTS.md documents every field of `summary.json`: each key path
+/// found in the golden summaries of every shipped model and experiment.
+#[test]
+fn every_field_of_summary_json_is_documented() {
+    let doc = read(&root().join("docs/RESULTS.md"));
+    let mut paths = std::collections::BTreeSet::new();
+    let mut stack = vec![root().join("tests/golden")];
+    let mut files = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n == "summary.json") {
+                let value: serde_json::Value = serde_json::from_str(&read(&path)).unwrap();
+                result_paths(&value, "", &mut paths);
+                files += 1;
+            }
+        }
+    }
+    assert!(files >= 10 && paths.len() > 100, "{files} summaries, {} paths", paths.len());
+    let missing: Vec<&String> = paths.iter().filter(|p| !doc.contains(&format!("`{p}`"))).collect();
+    assert!(missing.is_empty(), "summary.json fields docs/RESULTS.md does not document:\n{missing:#?}");
+}
